@@ -1,0 +1,159 @@
+/**
+ * @module Builds the collector from a validated config: exporters (each behind its own queue and
+ * retry), the embedded store, span metrics, the intake and the HTTP API. Starts in order and shuts
+ * down in reverse: stop intake, drain queues, close exporters.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Hono } from 'hono';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { builtInExporterFactories } from '../exporters/index.js';
+import { SpanMetricsExporter } from '../exporters/prometheus/span-metrics-exporter.js';
+import type { CollectorConfig } from './config/load-config.js';
+import { createHttpApp } from './ingest/http-app.js';
+import { TraceIntake } from './ingest/trace-intake.js';
+import { SpanMapper } from './mapping/to-readable-spans.js';
+import type { ExporterFactory } from './pipeline/exporter-factory.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { QueuedExporter } from './pipeline/queued-exporter.js';
+import { RetryingExporter } from './pipeline/retrying-exporter.js';
+import { TraceStore } from './store/trace-store.js';
+import { silentLogger, type Logger } from './telemetry/logger.js';
+import { SelfMetrics } from './telemetry/self-metrics.js';
+import { COLLECTOR_VERSION } from './version.js';
+
+/** What a collector is built with besides its config. */
+export interface CollectorDependencies {
+  readonly logger?: Logger;
+  /** Exporter factories by type. Default: the built-in ones. */
+  readonly factories?: ReadonlyMap<string, ExporterFactory>;
+  /** Extra in-process span consumers (tests use a sink here). */
+  readonly extraConsumers?: readonly SpanExporter[];
+  /** Register Node.js process metrics (event loop lag, memory) on /metrics. Default true. */
+  readonly processMetrics?: boolean;
+}
+
+/** Where a started collector listens. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL, `http://host:port`. */
+  readonly url: string;
+}
+
+/** A runnable collector. */
+export class Collector {
+  readonly app: Hono;
+  readonly intake: TraceIntake;
+  readonly store: TraceStore | undefined;
+  readonly registry: Registry;
+  private readonly pipeline: Pipeline;
+  private readonly logger: Logger;
+  private server: ServerType | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: CollectorConfig,
+    dependencies: CollectorDependencies = {},
+  ) {
+    this.logger = dependencies.logger ?? silentLogger;
+    const factories = dependencies.factories ?? builtInExporterFactories;
+    this.registry = new Registry();
+    if (dependencies.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    const metrics = new SelfMetrics(this.registry);
+
+    const queued = config.exporters.map((exporter) => {
+      const factory = factories.get(exporter.type);
+      if (factory === undefined) throw new Error(`no factory for exporter type ${exporter.type}`);
+      const retry = exporter.settings.retry_on_failure;
+      const inner = factory.create(exporter.settings, { id: exporter.id, logger: this.logger });
+      const retrying = new RetryingExporter(inner, {
+        enabled: retry.enabled,
+        initialIntervalMillis: retry.initial_interval_millis,
+        maxIntervalMillis: retry.max_interval_millis,
+        maxElapsedTimeMillis: retry.max_elapsed_time_millis,
+        onFailure: () => metrics.exportFailures.inc({ exporter: exporter.id }),
+      });
+      return new QueuedExporter(
+        retrying,
+        {
+          name: exporter.id,
+          queueSizeBytes: exporter.settings.sending_queue.queue_size_bytes,
+          maxExportBatchSize: exporter.settings.batch.max_export_batch_size,
+          scheduledDelayMillis: exporter.settings.batch.scheduled_delay_millis,
+        },
+        metrics,
+        this.logger,
+      );
+    });
+
+    const inProcess: SpanExporter[] = [];
+    this.store = config.store.enabled
+      ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes }, metrics)
+      : undefined;
+    if (this.store !== undefined) inProcess.push(this.store);
+    if (config.metrics.enabled) inProcess.push(new SpanMetricsExporter(this.registry, { maxLabelValues: config.metrics.max_label_values }));
+    inProcess.push(...(dependencies.extraConsumers ?? []));
+    this.pipeline = new Pipeline(queued, inProcess);
+
+    const mapper = new SpanMapper({
+      currency: config.mapping.currency,
+      maxAttributeLength: config.mapping.max_attribute_length,
+      resourceAttributes: config.service.resource_attributes,
+      collectorVersion: COLLECTOR_VERSION,
+    });
+    this.intake = new TraceIntake(
+      mapper,
+      this.pipeline,
+      {
+        defaultService: config.service.name,
+        costMode: config.mapping.cost_mode,
+        maxNestingDepth: config.mapping.max_nesting_depth,
+        maxSteps: config.mapping.max_steps_per_trace,
+      },
+      metrics,
+    );
+    this.app = createHttpApp({
+      intake: this.intake,
+      store: this.store,
+      registry: this.registry,
+      metrics,
+      logger: this.logger,
+      maxBodyBytes: config.server.max_body_bytes,
+      authToken: config.server.auth_token,
+    });
+  }
+
+  /** Opens the HTTP listener. Resolves with the bound address (useful with port 0). */
+  start(): Promise<ListenAddress> {
+    return new Promise((resolve, reject) => {
+      const server = serve({ fetch: this.app.fetch, hostname: this.config.server.host, port: this.config.server.port }, (info: AddressInfo) => {
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        const address = { host: info.address, port: info.port, url: `http://${host}:${info.port}` };
+        this.logger.log('info', 'collector listening', { url: address.url, exporters: this.config.exporters.map((e) => e.id) });
+        resolve(address);
+      });
+      server.once('error', reject);
+      this.server = server;
+    });
+  }
+
+  /** Sends everything queued to the exporters now. */
+  async forceFlush(timeoutMillis?: number): Promise<void> {
+    await this.pipeline.forceFlush(timeoutMillis);
+  }
+
+  /** Stop intake, drain the queues (bounded by `timeoutMillis`), close the exporters. Safe to call twice. */
+  shutdown(timeoutMillis = 30_000): Promise<void> {
+    this.stopping ??= (async () => {
+      const server = this.server;
+      if (server !== undefined) {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      await this.pipeline.shutdown(timeoutMillis);
+      this.logger.log('info', 'collector stopped');
+    })();
+    return this.stopping;
+  }
+}

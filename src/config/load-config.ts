@@ -1,0 +1,108 @@
+/**
+ * @module Loads the configuration: defaults < YAML file < environment < CLI flags, then validates
+ * the whole of it, exporters included, and reports every problem with its key path at once.
+ */
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { CollectorError, type FieldIssue } from '../errors.js';
+import type { ExporterFactory, ExporterHelperSettings } from '../pipeline/exporter-factory.js';
+import { configFromEnvironment, type ConfigOverlay } from './environment.js';
+import { ConfigSchema, type ParsedConfig } from './schema.js';
+
+/** One exporter after validation. */
+export interface ExporterConfig {
+  /** Its id (`otlp/jaeger`). */
+  readonly id: string;
+  /** Its type (`otlp`). */
+  readonly type: string;
+  /** Its settings, parsed by the type's schema. */
+  readonly settings: ExporterHelperSettings;
+}
+
+/** The validated, frozen configuration. */
+export interface CollectorConfig extends Omit<ParsedConfig, 'exporters'> {
+  readonly exporters: readonly ExporterConfig[];
+}
+
+/** Where configuration comes from. */
+export interface ConfigSources {
+  /** Path of a YAML (or JSON) config file. */
+  readonly file?: string | undefined;
+  /** Environment to read the OTel variables from. Default: none. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Overrides from CLI flags, in config shape (`{server: {port: 0}}`). */
+  readonly overrides?: ConfigOverlay;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep-merges `overlay` into `base`: objects merge, everything else replaces. */
+export function mergeConfig(base: unknown, overlay: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(overlay)) return overlay === undefined ? base : overlay;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overlay)) merged[key] = mergeConfig(base[key], value);
+  return merged;
+}
+
+function zodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join('.'),
+    reason: issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
+
+/**
+ * Validates a raw config object (already merged from its sources).
+ * @throws CollectorError `CFG_ERR_INVALID` listing every problem with its key path.
+ */
+export function validateConfig(raw: unknown, factories: ReadonlyMap<string, ExporterFactory>): CollectorConfig {
+  const issues: FieldIssue[] = [];
+  const parsed = ConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) issues.push(...zodIssues(parsed.error));
+
+  const exporters: ExporterConfig[] = [];
+  const rawExporters = isPlainObject(raw) && isPlainObject(raw['exporters']) ? raw['exporters'] : {};
+  for (const [id, settings] of Object.entries(rawExporters)) {
+    const type = id.split('/')[0] ?? id;
+    const factory = factories.get(type);
+    if (factory === undefined) {
+      issues.push({ path: `exporters.${id}`, reason: `unknown exporter type "${type}" (known: ${[...factories.keys()].join(', ')})` });
+      continue;
+    }
+    const result = factory.configSchema.safeParse(settings ?? {});
+    if (!result.success) issues.push(...zodIssues(result.error, ['exporters', id]));
+    else exporters.push({ id, type, settings: result.data });
+  }
+
+  if (issues.length > 0 || !parsed.success) {
+    throw new CollectorError('CFG_ERR_INVALID', `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
+  }
+  return Object.freeze({ ...parsed.data, exporters: Object.freeze(exporters) });
+}
+
+/** Reads a YAML/JSON config file into a plain object. */
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CollectorError('CFG_ERR_FILE', `cannot read config file ${path}: ${(error as Error).message}`, [{ path: '', reason: (error as Error).message }]);
+  }
+  try {
+    const value: unknown = parseYaml(text);
+    return value ?? {};
+  } catch (error) {
+    throw new CollectorError('CFG_ERR_FILE', `config file ${path} is not valid YAML`, [{ path: '', reason: (error as Error).message }]);
+  }
+}
+
+/** Loads and validates the configuration from all its sources. */
+export async function loadConfig(sources: ConfigSources, factories: ReadonlyMap<string, ExporterFactory>): Promise<CollectorConfig> {
+  const fromFile = sources.file === undefined ? {} : await readConfigFile(sources.file);
+  const fromEnv = configFromEnvironment(sources.env ?? {});
+  const merged = mergeConfig(mergeConfig(fromFile, fromEnv), sources.overrides ?? {});
+  return validateConfig(merged, factories);
+}

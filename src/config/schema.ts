@@ -1,0 +1,77 @@
+/**
+ * @module The one configuration schema (YAML file, environment and flags all land here), validated
+ * whole before any socket opens; unknown keys are refused. Every default is stated here.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/** Where the exporters section's ids must look like the Collector's `type/name`. */
+export const EXPORTER_ID = /^[a-z][a-z0-9_]*(?:\/[A-Za-z0-9_.-]+)?$/;
+
+/** Top-level config. */
+export const ConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      /** Interface to listen on. Default loopback. */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Port to listen on; 0 picks a free one. Default 4320. */
+      port: z.number().int().min(0).max(65535).default(4320),
+      /** Largest accepted request body, in bytes. Default 8 MiB. */
+      max_body_bytes: positiveInt.default(8 * 1024 * 1024),
+      /** When set, ingest requires `Authorization: Bearer <token>`. */
+      auth_token: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  service: z
+    .strictObject({
+      /** service.name of the agent whose traces are ingested (the root of each trace). Default `a2a-agent`. */
+      name: z.string().min(1).default('a2a-agent'),
+      /** Extra resource attributes on every span. */
+      resource_attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    })
+    .prefault({}),
+  mapping: z
+    .strictObject({
+      /** How reported costs and tokens are read (DESIGN §3). Default `auto`. */
+      cost_mode: z.enum(['auto', 'inclusive', 'exclusive']).default('auto'),
+      /** Currency of costs, written to `a2a.cost.currency` and the metrics' `currency` label. Default `USD`. */
+      currency: z.string().min(1).max(16).default('USD'),
+      /** Longest string attribute, in characters. Default 4,096. */
+      max_attribute_length: positiveInt.default(4096),
+      /** Deepest nesting of response traces accepted. Default 32. */
+      max_nesting_depth: positiveInt.max(1000).default(32),
+      /** Most steps in one trace, nested ones included. Default 10,000. */
+      max_steps_per_trace: positiveInt.default(10_000),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** Keep recent traces for the query API. Default true. */
+      enabled: z.boolean().default(true),
+      /** Most traces kept. Default 1,000. */
+      max_traces: positiveInt.default(1000),
+      /** Most bytes (estimated) kept. Default 64 MiB. */
+      max_bytes: positiveInt.default(64 * 1024 * 1024),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Serve span metrics on /metrics. Default true. */
+      enabled: z.boolean().default(true),
+      /** Distinct values per label before new ones become `__overflow__`. Default 100. */
+      max_label_values: positiveInt.default(100),
+    })
+    .prefault({}),
+  /** Exporters by id (`type` or `type/name`), each validated against its type's own schema. */
+  exporters: z
+    .record(z.string().regex(EXPORTER_ID, 'exporter ids look like `type` or `type/name`'), z.record(z.string(), z.unknown()).nullable())
+    .default({}),
+  /** Log level. Default `info`. */
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+/** Config as written (before defaults). */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+/** Config after validation and defaults, exporters not yet typed. */
+export type ParsedConfig = z.infer<typeof ConfigSchema>;

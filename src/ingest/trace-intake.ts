@@ -1,0 +1,102 @@
+/**
+ * @module The intake: from a decoded body to spans in the pipeline. Reads every trace first, so a
+ * body with one bad trace is refused whole (nothing half-accepted), then maps and hands all spans to
+ * the pipeline in one call. Shared by the HTTP API and every other way in.
+ */
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { CollectorError, type FieldIssue } from '../errors.js';
+import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
+import type { SpanMapper } from '../mapping/to-readable-spans.js';
+import { readResponseTrace, type ReadLimits, type ReadResult } from '../model/read-trace.js';
+import { buildStepTree, type CostMode } from '../model/step-tree.js';
+import type { ReadWarning, TraceTimestamp } from '../model/types.js';
+import type { SpanConsumer } from '../pipeline/pipeline.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { findTraces } from './find-traces.js';
+
+/** Per-request context of an ingest. */
+export interface IngestContext {
+  /** W3C `traceparent` of the request: the traces join that trace under that span. */
+  readonly traceparent?: string | undefined;
+  /** service.name of the agent that produced the traces; the configured default otherwise. */
+  readonly service?: string | undefined;
+}
+
+/** What was accepted of one trace. */
+export interface AcceptedTrace {
+  /** OTel trace id (32 hex) the trace's spans carry. */
+  readonly traceId: string;
+  /** The producer's trace id. */
+  readonly a2aTraceId: string;
+  /** Steps accepted, nested ones included. */
+  readonly stepCount: number;
+  /** Tolerated oddities. */
+  readonly warnings: readonly ReadWarning[];
+}
+
+/** Intake settings from configuration. */
+export interface IntakeOptions extends ReadLimits {
+  readonly defaultService: string;
+  readonly costMode: CostMode;
+}
+
+function nowTimestamp(): TraceTimestamp {
+  const millis = Date.now();
+  return { raw: '', epochSeconds: Math.floor(millis / 1000), nanos: (millis % 1000) * 1e6, zoneAssumed: false };
+}
+
+/** Turns ingest bodies into spans in the pipeline. */
+export class TraceIntake {
+  constructor(
+    private readonly mapper: SpanMapper,
+    private readonly consumer: SpanConsumer,
+    private readonly options: IntakeOptions,
+    private readonly metrics: SelfMetrics,
+  ) {}
+
+  /**
+   * Ingests every trace in `body` (already JSON-decoded).
+   * @throws CollectorError 400-class when the body or any trace in it is invalid (nothing is taken),
+   *   `A2A_ERR_QUEUE_FULL` when the pipeline has no room (nothing is taken).
+   */
+  ingest(body: unknown, context: IngestContext = {}): AcceptedTrace[] {
+    const candidates = findTraces(body);
+    const read: ReadResult[] = [];
+    const issues: FieldIssue[] = [];
+    for (const candidate of candidates) {
+      try {
+        read.push(readResponseTrace(candidate.value, candidate.path, this.options));
+      } catch (error) {
+        if (!(error instanceof CollectorError) || error.code === 'A2A_ERR_NESTING_TOO_DEEP') throw error;
+        issues.push(...error.issues);
+      }
+    }
+    if (issues.length > 0) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body holds invalid traces; nothing was accepted', issues);
+    return this.accept(read, context);
+  }
+
+  /** Maps already-read traces and hands them to the pipeline. */
+  accept(traces: readonly ReadResult[], context: IngestContext): AcceptedTrace[] {
+    const parent = parseTraceParent(context.traceparent);
+    const receivedAt = nowTimestamp();
+    const service = context.service ?? this.options.defaultService;
+    const spans: ReadableSpan[] = [];
+    const accepted: AcceptedTrace[] = [];
+    let stepCount = 0;
+    for (const { trace, warnings } of traces) {
+      const allWarnings = [...warnings];
+      if (context.traceparent !== undefined && parent === undefined) {
+        allWarnings.push({ path: '', code: 'traceparent_invalid', message: 'traceparent header is not valid W3C trace context; ignored' });
+      }
+      const tree = buildStepTree(trace, service, this.options.costMode, allWarnings);
+      const otelTraceId = parent?.traceId ?? toOtelTraceId(trace.traceId);
+      spans.push(...this.mapper.toReadableSpans({ tree, otelTraceId, parentSpanId: parent?.spanId, receivedAt }));
+      accepted.push({ traceId: otelTraceId, a2aTraceId: trace.traceId, stepCount: tree.nodes.length, warnings: allWarnings });
+      stepCount += tree.nodes.length;
+    }
+    this.consumer.consume(spans);
+    this.metrics.receivedTraces.inc(accepted.length);
+    this.metrics.receivedSteps.inc(stepCount);
+    return accepted;
+  }
+}

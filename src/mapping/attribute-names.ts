@@ -1,0 +1,51 @@
+/**
+ * @module Every span attribute and event name the mapping writes, in one place (README "Span
+ * mapping" documents each). `gen_ai.*` names follow the OpenTelemetry GenAI semantic conventions.
+ */
+
+export const ATTR_SERVICE_NAME = 'service.name';
+
+export const ATTR_TRACE_ID = 'a2a.trace.id';
+export const ATTR_STEP_ID = 'a2a.step.id';
+export const ATTR_STEP_PARENT_ID = 'a2a.step.parent_id';
+export const ATTR_STEP_CALL_TYPE = 'a2a.step.call_type';
+export const ATTR_STEP_KIND = 'a2a.step.kind';
+export const ATTR_STEP_TYPE = 'a2a.step.type';
+export const ATTR_STEP_NAME = 'a2a.step.name';
+export const ATTR_AGENT_URL = 'a2a.agent.url';
+export const ATTR_STEP_LATENCY_MS = 'a2a.step.latency_ms';
+export const ATTR_STEP_COST = 'a2a.step.cost';
+export const ATTR_STEP_COST_EXCLUSIVE = 'a2a.step.cost.exclusive';
+export const ATTR_COST_CURRENCY = 'a2a.cost.currency';
+export const ATTR_STEP_TOTAL_TOKENS = 'a2a.step.total_tokens';
+export const ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE = 'a2a.step.total_tokens.exclusive';
+export const ATTR_STEP_PARAMETERS = 'a2a.step.parameters';
+export const ATTR_STEP_REQUESTS = 'a2a.step.requests';
+export const ATTR_STEP_ORPHAN = 'a2a.step.orphan';
+export const ATTR_STEP_CYCLE_BROKEN = 'a2a.step.cycle_broken';
+export const ATTR_STEP_IN_FLIGHT = 'a2a.step.in_flight';
+export const ATTR_STEP_TIME_MISSING = 'a2a.step.time_missing';
+export const ATTR_STEP_ZONE_ASSUMED = 'a2a.step.time_zone_assumed';
+export const ATTR_NESTING_LEVEL = 'a2a.trace.nesting_level';
+
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const ATTR_GEN_AI_USAGE_COST = 'gen_ai.usage.cost';
+export const ATTR_GEN_AI_USAGE_TOTAL_TOKENS = 'gen_ai.usage.total_tokens';
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+
+export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
+export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
+export const ATTR_EXCEPTION_TYPE = 'exception.type';
+
+/** Attribute on the start/end events: the timestamp exactly as the producer wrote it. */
+export const ATTR_EVENT_TIMESTAMP = 'a2a.timestamp';
+
+export const EVENT_STEP_START = 'a2a.step.start';
+export const EVENT_STEP_END = 'a2a.step.end';
+export const EVENT_EXCEPTION = 'exception';
+
+/** Name of the instrumentation scope on every span the collector emits. */
+export const SCOPE_NAME = 'a2a-trace-collector';

@@ -1,0 +1,51 @@
+/**
+ * @module Turns arbitrary JSON values from a step into OpenTelemetry attribute values: primitives
+ * as they are, everything else as capped JSON text with secrets redacted.
+ */
+import type { AttributeValue } from '@opentelemetry/api';
+
+/** Keys whose values are replaced by {@link REDACTED} wherever they appear in parameters or requests. */
+export const DEFAULT_REDACT_PATTERN =
+  /^(?:.*[_-])?(?:password|passwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|refresh[_-]?token|token|authorization|cookie|set-cookie|credentials?|private[_-]?key)$/i;
+
+/** What a redacted value is replaced with. */
+export const REDACTED = '[REDACTED]';
+
+/** Cuts `text` to `maxLength` characters, marking the cut. */
+export function capText(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  return `${text.slice(0, Math.max(0, maxLength - 14))}...[truncated]`;
+}
+
+/** JSON text of `value` with secret-looking keys redacted, capped at `maxLength` characters. */
+export function toJsonAttribute(value: unknown, maxLength: number, redact: RegExp = DEFAULT_REDACT_PATTERN): string {
+  if (typeof value === 'string') return capText(value, maxLength);
+  const text = JSON.stringify(value, (key, inner: unknown) => (key !== '' && redact.test(key) ? REDACTED : inner));
+  return capText(text ?? String(value), maxLength);
+}
+
+/** An attribute value for a pass-through field: primitives and homogeneous primitive arrays kept, the rest as JSON. */
+export function toAttributeValue(value: unknown, maxLength: number): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+      return capText(value, maxLength);
+    case 'number':
+      return Number.isFinite(value) ? value : undefined;
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return value.toString();
+    case 'undefined':
+      return undefined;
+    default:
+      break;
+  }
+  if (value === null) return undefined;
+  if (Array.isArray(value) && value.length > 0) {
+    const first = typeof value[0];
+    if ((first === 'string' || first === 'number' || first === 'boolean') && value.every((item) => typeof item === first)) {
+      return first === 'string' ? (value as string[]).map((item) => capText(item, maxLength)) : (value as number[] | boolean[]);
+    }
+  }
+  return toJsonAttribute(value, maxLength);
+}

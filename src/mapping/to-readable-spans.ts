@@ -1,0 +1,271 @@
+/**
+ * @module The product's core contract (DESIGN §3): a resolved step tree becomes OpenTelemetry
+ * `ReadableSpan`s, built directly (no SDK Tracer: it would mint new ids and sample).
+ */
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { addMillis } from '../model/timestamp.js';
+import type { StepNode, StepTree } from '../model/step-tree.js';
+import type { A2AStep, TraceTimestamp } from '../model/types.js';
+import * as names from './attribute-names.js';
+import { DEFAULT_REDACT_PATTERN, capText, toAttributeValue, toJsonAttribute } from './attribute-values.js';
+import { toOtelSpanId } from './ids.js';
+
+/** Settings of the mapping that come from configuration. */
+export interface MappingOptions {
+  /** Currency written to `a2a.cost.currency`. Default `USD`. */
+  readonly currency?: string;
+  /** Longest string attribute value, in characters; longer ones are cut. Default 4096. */
+  readonly maxAttributeLength?: number;
+  /** Keys redacted inside parameters and requests. Default {@link DEFAULT_REDACT_PATTERN}. */
+  readonly redactPattern?: RegExp;
+  /** Resource attributes every span's resource carries besides `service.name`. */
+  readonly resourceAttributes?: Attributes;
+  /** Version written on the instrumentation scope. */
+  readonly collectorVersion?: string;
+}
+
+/** Per-trace inputs of one mapping call. */
+export interface TraceMappingInput {
+  /** The resolved tree of the ingested trace. */
+  readonly tree: StepTree;
+  /** The OTel trace id all spans get (32 hex). */
+  readonly otelTraceId: string;
+  /** Span id the roots become children of (from an incoming `traceparent`). */
+  readonly parentSpanId?: string | undefined;
+  /** When the trace was received; used only for steps that carry no time at all. */
+  readonly receivedAt: TraceTimestamp;
+  /** Extra events to hang on spans, keyed by step id of the outermost trace (or `''` for the root). */
+  readonly extraEvents?: ReadonlyMap<string, readonly TimedEvent[]>;
+}
+
+/** A ReadableSpan assembled from a step; immutable once built. */
+class StepSpan implements ReadableSpan {
+  readonly links = [];
+  readonly ended = true;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+
+  constructor(
+    private readonly context: SpanContext,
+    readonly parentSpanContext: SpanContext | undefined,
+    readonly name: string,
+    readonly kind: SpanKind,
+    readonly startTime: HrTime,
+    readonly endTime: HrTime,
+    readonly duration: HrTime,
+    readonly status: { code: SpanStatusCode; message?: string },
+    readonly attributes: Attributes,
+    readonly events: TimedEvent[],
+    readonly resource: Resource,
+    readonly instrumentationScope: InstrumentationScope,
+  ) {}
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+}
+
+const MAX_CACHED_RESOURCES = 1024;
+
+/**
+ * Maps resolved step trees to spans. One instance per collector: it caches one Resource object per
+ * service, because the OTLP encoder groups spans by Resource identity.
+ */
+export class SpanMapper {
+  private readonly currency: string;
+  private readonly maxAttributeLength: number;
+  private readonly redactPattern: RegExp;
+  private readonly resourceAttributes: Attributes;
+  private readonly scope: InstrumentationScope;
+  private readonly resources = new Map<string, Resource>();
+
+  constructor(options: MappingOptions = {}) {
+    this.currency = options.currency ?? 'USD';
+    this.maxAttributeLength = options.maxAttributeLength ?? 4096;
+    this.redactPattern = options.redactPattern ?? DEFAULT_REDACT_PATTERN;
+    this.resourceAttributes = options.resourceAttributes ?? {};
+    this.scope = { name: names.SCOPE_NAME, version: options.collectorVersion };
+  }
+
+  /** The shared Resource of a service. */
+  resourceFor(service: string): Resource {
+    let resource = this.resources.get(service);
+    if (resource === undefined) {
+      resource = resourceFromAttributes({ ...this.resourceAttributes, [names.ATTR_SERVICE_NAME]: service });
+      if (this.resources.size < MAX_CACHED_RESOURCES) this.resources.set(service, resource);
+    }
+    return resource;
+  }
+
+  /** Maps every step of the tree to one span, parents before children. */
+  toReadableSpans(input: TraceMappingInput): ReadableSpan[] {
+    const spanIds = new Map<StepNode, string>();
+    const usedSpanIds = new Set<string>();
+    const spans: ReadableSpan[] = [];
+    for (const node of input.tree.nodes) {
+      let spanId = toOtelSpanId(node.step.stepId, input.otelTraceId, node.step.a2aTraceId);
+      // A 16-hex step id is kept as is, so two nested traces can bring the same one.
+      if (usedSpanIds.has(spanId)) spanId = toOtelSpanId(node.step.path, input.otelTraceId, node.step.a2aTraceId);
+      usedSpanIds.add(spanId);
+      spanIds.set(node, spanId);
+      const parentSpanId = node.parent === undefined ? input.parentSpanId : spanIds.get(node.parent);
+      spans.push(this.toReadableSpan(node, input, spanId, parentSpanId));
+    }
+    return spans;
+  }
+
+  private toReadableSpan(
+    node: StepNode,
+    input: TraceMappingInput,
+    spanId: string,
+    parentSpanId: string | undefined,
+  ): ReadableSpan {
+    const step = node.step;
+    const attributes: Attributes = {};
+    this.passThrough(step, attributes);
+
+    attributes[names.ATTR_TRACE_ID] = step.a2aTraceId;
+    attributes[names.ATTR_STEP_ID] = step.stepId;
+    if (step.parentStepId !== undefined) attributes[names.ATTR_STEP_PARENT_ID] = step.parentStepId;
+    if (step.callType !== undefined) attributes[names.ATTR_STEP_CALL_TYPE] = step.callType;
+    attributes[names.ATTR_STEP_KIND] = step.kind;
+    attributes[names.ATTR_STEP_NAME] = capText(step.name, this.maxAttributeLength);
+    if (step.stepType !== undefined) attributes[names.ATTR_STEP_TYPE] = step.stepType;
+    if (step.agentUrl !== undefined) attributes[names.ATTR_AGENT_URL] = step.agentUrl;
+    if (step.latencyMs !== undefined) attributes[names.ATTR_STEP_LATENCY_MS] = step.latencyMs;
+    if (node.nestingLevel > 0) attributes[names.ATTR_NESTING_LEVEL] = node.nestingLevel;
+
+    let spanName: string;
+    let kind: SpanKind;
+    if (step.kind === 'agent') {
+      spanName = `invoke_agent ${step.name}`;
+      kind = SpanKind.CLIENT;
+      attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'invoke_agent';
+      attributes[names.ATTR_GEN_AI_AGENT_NAME] = step.agentName ?? step.name;
+    } else if (step.kind === 'tool') {
+      spanName = `execute_tool ${step.name}`;
+      kind = SpanKind.INTERNAL;
+      attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
+      attributes[names.ATTR_GEN_AI_TOOL_NAME] = step.toolName ?? step.name;
+    } else {
+      const prefix = step.callType === undefined ? step.kind : String(step.callType).toLowerCase();
+      spanName = `${prefix} ${step.name}`;
+      kind = SpanKind.INTERNAL;
+    }
+
+    if (step.cost !== undefined) {
+      attributes[names.ATTR_STEP_COST] = step.cost;
+      attributes[names.ATTR_GEN_AI_USAGE_COST] = step.cost;
+      attributes[names.ATTR_STEP_COST_EXCLUSIVE] = node.exclusiveCost ?? step.cost;
+      attributes[names.ATTR_COST_CURRENCY] = this.currency;
+    }
+    if (step.totalTokens !== undefined) {
+      attributes[names.ATTR_STEP_TOTAL_TOKENS] = step.totalTokens;
+      attributes[names.ATTR_GEN_AI_USAGE_TOTAL_TOKENS] = step.totalTokens;
+      attributes[names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE] = node.exclusiveTokens ?? step.totalTokens;
+    }
+    if (step.inputTokens !== undefined) attributes[names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = step.inputTokens;
+    if (step.outputTokens !== undefined) attributes[names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = step.outputTokens;
+    if (step.parameters !== undefined && step.parameters !== null) {
+      attributes[names.ATTR_STEP_PARAMETERS] = toJsonAttribute(step.parameters, this.maxAttributeLength, this.redactPattern);
+    }
+    if (step.requests !== undefined && step.requests !== null) {
+      attributes[names.ATTR_STEP_REQUESTS] = toJsonAttribute(step.requests, this.maxAttributeLength, this.redactPattern);
+    }
+    if (node.orphan) attributes[names.ATTR_STEP_ORPHAN] = true;
+    if (node.cycleBroken) attributes[names.ATTR_STEP_CYCLE_BROKEN] = true;
+    if (step.start?.zoneAssumed === true || step.end?.zoneAssumed === true) attributes[names.ATTR_STEP_ZONE_ASSUMED] = true;
+
+    const { start, end, inFlight, timeMissing } = spanTimes(step, input.receivedAt);
+    if (inFlight) attributes[names.ATTR_STEP_IN_FLIGHT] = true;
+    if (timeMissing) attributes[names.ATTR_STEP_TIME_MISSING] = true;
+    const startTime = toHrTime(start);
+    const endTime = toHrTime(end);
+
+    const events: TimedEvent[] = [];
+    if (step.start !== undefined) {
+      events.push({ name: names.EVENT_STEP_START, time: startTime, attributes: { [names.ATTR_EVENT_TIMESTAMP]: step.start.raw } });
+    }
+    if (step.end !== undefined) {
+      events.push({ name: names.EVENT_STEP_END, time: endTime, attributes: { [names.ATTR_EVENT_TIMESTAMP]: step.end.raw } });
+    }
+    let status: { code: SpanStatusCode; message?: string } = { code: SpanStatusCode.UNSET };
+    if (step.error !== undefined) {
+      status = { code: SpanStatusCode.ERROR, message: capText(step.error.message, this.maxAttributeLength) };
+      const exception: Attributes = {
+        [names.ATTR_EXCEPTION_MESSAGE]: capText(step.error.message, this.maxAttributeLength),
+        [names.ATTR_EXCEPTION_STACKTRACE]: capText(step.error.stacktrace, this.maxAttributeLength * 4),
+      };
+      if (step.error.type !== undefined) exception[names.ATTR_EXCEPTION_TYPE] = step.error.type;
+      events.push({ name: names.EVENT_EXCEPTION, time: endTime, attributes: exception });
+    }
+    if (input.extraEvents !== undefined) {
+      const own = node.nestingLevel === 0 ? input.extraEvents.get(step.stepId) : undefined;
+      if (own !== undefined) events.push(...own);
+      const forRoot = input.tree.roots[0] === node ? input.extraEvents.get('') : undefined;
+      if (forRoot !== undefined) events.push(...forRoot);
+    }
+    const traceFlags = TraceFlags.SAMPLED;
+    return new StepSpan(
+      { traceId: input.otelTraceId, spanId, traceFlags },
+      parentSpanId === undefined ? undefined : { traceId: input.otelTraceId, spanId: parentSpanId, traceFlags, isRemote: node.parent === undefined },
+      spanName,
+      kind,
+      startTime,
+      endTime,
+      durationOf(startTime, endTime),
+      status,
+      attributes,
+      events,
+      this.resourceFor(node.service),
+      this.scope,
+    );
+  }
+
+  private passThrough(step: A2AStep, attributes: Attributes): void {
+    for (const key of Object.keys(step.additionalAttributes)) {
+      const value = toAttributeValue(step.additionalAttributes[key], this.maxAttributeLength);
+      if (value !== undefined) attributes[key] = value;
+    }
+  }
+}
+
+interface SpanTimes {
+  readonly start: TraceTimestamp;
+  readonly end: TraceTimestamp;
+  readonly inFlight: boolean;
+  readonly timeMissing: boolean;
+}
+
+/** Start and end of a step's span: missing ends from start + latency, and the flags DESIGN §3 asks for. */
+export function spanTimes(step: A2AStep, receivedAt: TraceTimestamp): SpanTimes {
+  const latency = step.latencyMs;
+  if (step.start !== undefined) {
+    if (step.end !== undefined) return { start: step.start, end: step.end, inFlight: false, timeMissing: false };
+    if (latency !== undefined) return { start: step.start, end: addMillis(step.start, latency), inFlight: false, timeMissing: false };
+    return { start: step.start, end: step.start, inFlight: true, timeMissing: false };
+  }
+  if (step.end !== undefined) {
+    const start = latency === undefined ? step.end : addMillis(step.end, -latency);
+    return { start, end: step.end, inFlight: false, timeMissing: false };
+  }
+  return { start: receivedAt, end: receivedAt, inFlight: step.latencyMs === undefined, timeMissing: true };
+}
+
+function toHrTime(time: TraceTimestamp): HrTime {
+  return [time.epochSeconds, time.nanos];
+}
+
+function durationOf(start: HrTime, end: HrTime): HrTime {
+  let seconds = end[0] - start[0];
+  let nanos = end[1] - start[1];
+  if (nanos < 0) {
+    seconds -= 1;
+    nanos += 1e9;
+  }
+  return [seconds, nanos];
+}

@@ -1,0 +1,337 @@
+/**
+ * @module The tolerant reader: turns any wire shape of a ResponseTrace (DESIGN §2) into the
+ * normalized model, collecting every refused field with its path, and every tolerated oddity as a
+ * warning. It never throws anything but a {@link CollectorError}.
+ */
+import type { z } from 'zod';
+import { CollectorError, type FieldIssue } from '../errors.js';
+import { RawTraceSchema, type RawStep } from './schema.js';
+import { parseTimestamp } from './timestamp.js';
+import type { A2AStep, A2ATrace, CallKind, ReadWarning, StepError, TraceTimestamp } from './types.js';
+
+/** Limits applied while reading. */
+export interface ReadLimits {
+  /** How many levels of nested `response_trace` are read before the input is refused. Default 32. */
+  readonly maxNestingDepth?: number;
+  /** How many steps (all levels together) one trace may hold. Default 10,000. */
+  readonly maxSteps?: number;
+  /** How many warnings are reported per trace; the rest are counted in one last warning. Default 50. */
+  readonly maxWarnings?: number;
+}
+
+/** What reading one trace produced. */
+export interface ReadResult {
+  readonly trace: A2ATrace;
+  readonly warnings: readonly ReadWarning[];
+}
+
+const PROTO_CALL_TYPES: Readonly<Record<number, CallKind>> = { 1: 'agent', 2: 'tool', 3: 'host' };
+const PYTHON_TRACEBACK = 'Traceback (most recent call last):';
+
+/** Formats a zod or reader path (`['steps', 2, 'cost']`) as `steps[2].cost`, under `base`. */
+export function joinPath(base: string, segments: readonly PropertyKey[]): string {
+  let path = base;
+  for (const segment of segments) {
+    if (typeof segment === 'number') path += `[${segment}]`;
+    else path += path === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return path;
+}
+
+function issuesFromZod(error: z.ZodError, base: string): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: joinPath(base, issue.path), reason: issue.message }));
+}
+
+class TraceReader {
+  readonly issues: FieldIssue[] = [];
+  readonly warnings: ReadWarning[] = [];
+  private warningsLeftOut = 0;
+  private stepCount = 0;
+  private readonly maxNestingDepth: number;
+  private readonly maxSteps: number;
+  private readonly maxWarnings: number;
+
+  constructor(limits: ReadLimits) {
+    this.maxNestingDepth = limits.maxNestingDepth ?? 32;
+    this.maxSteps = limits.maxSteps ?? 10_000;
+    this.maxWarnings = limits.maxWarnings ?? 50;
+  }
+
+  warn(path: string, code: string, message: string): void {
+    if (this.warnings.length < this.maxWarnings) this.warnings.push({ path, code, message });
+    else this.warningsLeftOut++;
+  }
+
+  finishWarnings(): void {
+    if (this.warningsLeftOut > 0) {
+      this.warnings.push({
+        path: '',
+        code: 'warnings_truncated',
+        message: `${this.warningsLeftOut} more warnings were not listed`,
+      });
+    }
+  }
+
+  readTrace(value: unknown, path: string, depth: number, inheritedTraceId: string | undefined): A2ATrace | undefined {
+    if (depth > this.maxNestingDepth) {
+      throw new CollectorError(
+        'A2A_ERR_NESTING_TOO_DEEP',
+        `nested response traces go deeper than ${this.maxNestingDepth} levels`,
+        [{ path, reason: `nesting depth exceeds the limit of ${this.maxNestingDepth}` }],
+      );
+    }
+    const parsed = RawTraceSchema.safeParse(value);
+    if (!parsed.success) {
+      this.issues.push(...issuesFromZod(parsed.error, path));
+      return undefined;
+    }
+    const raw = parsed.data;
+    this.stepCount += raw.steps.length;
+    if (this.stepCount > this.maxSteps) {
+      this.issues.push({ path: joinPath(path, ['steps']), reason: `more than ${this.maxSteps} steps in one trace` });
+      return undefined;
+    }
+    const firstStepTraceId = raw.steps.find((step) => (step.trace_id ?? step.traceId ?? '') !== '');
+    let traceId = this.readId(raw.trace_id ?? raw.traceId);
+    if (traceId === undefined) {
+      const fromStep = this.readId(firstStepTraceId?.trace_id ?? firstStepTraceId?.traceId);
+      if (fromStep !== undefined) {
+        traceId = fromStep;
+        this.warn(joinPath(path, ['trace_id']), 'trace_id_from_steps', 'no trace_id; taken from the steps');
+      } else if (inheritedTraceId !== undefined) {
+        traceId = inheritedTraceId;
+        this.warn(joinPath(path, ['trace_id']), 'trace_id_derived', `no trace_id; named ${traceId}`);
+      } else {
+        this.issues.push({ path: joinPath(path, ['trace_id']), reason: 'required (on the trace or on its steps)' });
+        return undefined;
+      }
+    }
+    if (raw.steps.length === 0) this.warn(joinPath(path, ['steps']), 'no_steps', 'the trace has no steps');
+
+    const seen = new Map<string, number>();
+    const steps: A2AStep[] = [];
+    raw.steps.forEach((rawStep, index) => {
+      const step = this.readStep(rawStep, joinPath(path, ['steps', index]), traceId, index, seen, depth);
+      if (step !== undefined) steps.push(step);
+    });
+    return { traceId, steps };
+  }
+
+  private readId(value: string | number | null | undefined): string | undefined {
+    if (value === null || value === undefined) return undefined;
+    const id = String(value).trim();
+    return id === '' ? undefined : id;
+  }
+
+  private readNumber(value: string | number | null | undefined, path: string): number | undefined {
+    if (value === null || value === undefined) return undefined;
+    const number = typeof value === 'number' ? value : Number(value.trim());
+    if (!Number.isFinite(number)) {
+      this.issues.push({ path, reason: 'expected a finite number' });
+      return undefined;
+    }
+    const isIntegerText = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value);
+    if ((Number.isInteger(number) || isIntegerText) && !Number.isSafeInteger(number)) {
+      this.warn(path, 'precision_lost', 'integer beyond 2^53; kept as the nearest double');
+    }
+    if (number < 0) this.warn(path, 'negative_value', 'negative value kept as sent');
+    return number;
+  }
+
+  private readTime(value: string | null | undefined, path: string): TraceTimestamp | undefined {
+    if (value === null || value === undefined || value.trim() === '') return undefined;
+    const time = parseTimestamp(value);
+    if (time === undefined) {
+      this.issues.push({ path, reason: `not an RFC 3339 timestamp: ${JSON.stringify(value.slice(0, 64))}` });
+      return undefined;
+    }
+    if (time.zoneAssumed) this.warn(path, 'zone_assumed', 'timestamp has no zone; read as UTC');
+    return time;
+  }
+
+  private readStep(
+    raw: RawStep,
+    path: string,
+    traceId: string,
+    index: number,
+    seen: Map<string, number>,
+    depth: number,
+  ): A2AStep | undefined {
+    const issuesBefore = this.issues.length;
+    let stepId = this.readId(raw.step_id ?? raw.stepId);
+    if (stepId === undefined) {
+      stepId = `#${index}`;
+      this.warn(joinPath(path, ['step_id']), 'step_id_missing', `no step_id; named ${stepId}`);
+    }
+    const timesSeen = seen.get(stepId) ?? 0;
+    seen.set(stepId, timesSeen + 1);
+    if (timesSeen > 0) {
+      const renamed = `${stepId}#${timesSeen + 1}`;
+      this.warn(joinPath(path, ['step_id']), 'duplicate_step_id', `step_id ${stepId} repeated; this one named ${renamed}`);
+      stepId = renamed;
+    }
+
+    const action = raw.step_action ?? raw.stepAction ?? undefined;
+    const tool = action?.tool_invocation ?? action?.toolInvocation ?? undefined;
+    const agent = action?.agent_invocation ?? action?.agentInvocation ?? undefined;
+    const toolName = tool?.tool_name ?? tool?.toolName ?? undefined;
+    const agentName = agent?.agent_name ?? agent?.agentName ?? raw.agent_name ?? raw.agentName ?? undefined;
+    const agentUrl = agent?.agent_url ?? agent?.agentUrl ?? raw.agent_url ?? raw.agentUrl ?? undefined;
+
+    const callType = raw.call_type ?? raw.callType ?? undefined;
+    const kind = this.readKind(callType, agent !== undefined, tool !== undefined, joinPath(path, ['call_type']));
+
+    const additional = { ...(raw.additional_attributes ?? raw.additionalAttributes ?? {}) };
+    const inputTokens = this.takeTokens(additional, ['input_tokens', 'prompt_tokens', 'inputTokens', 'promptTokens'], path);
+    const outputTokens = this.takeTokens(
+      additional,
+      ['output_tokens', 'completion_tokens', 'outputTokens', 'completionTokens'],
+      path,
+    );
+
+    const start = this.readTime(raw.start_time ?? raw.startTime, joinPath(path, ['start_time']));
+    let end = this.readTime(raw.end_time ?? raw.endTime, joinPath(path, ['end_time']));
+    if (start !== undefined && end !== undefined) {
+      const backwards = end.epochSeconds < start.epochSeconds || (end.epochSeconds === start.epochSeconds && end.nanos < start.nanos);
+      if (backwards) {
+        this.warn(joinPath(path, ['end_time']), 'end_before_start', 'end_time before start_time; span made zero-length');
+        end = { ...start, raw: end.raw };
+      }
+    }
+
+    const nestedValue =
+      agent?.response_trace ?? agent?.responseTrace ?? raw.response_trace ?? raw.responseTrace ?? undefined;
+    let nested: A2ATrace | undefined;
+    if (nestedValue !== undefined && nestedValue !== null) {
+      const nestedPath =
+        agent?.response_trace !== undefined
+          ? joinPath(path, ['step_action', 'agent_invocation', 'response_trace'])
+          : agent?.responseTrace !== undefined
+            ? joinPath(path, ['stepAction', 'agentInvocation', 'responseTrace'])
+            : joinPath(path, [raw.response_trace !== undefined ? 'response_trace' : 'responseTrace']);
+      nested = this.readTrace(nestedValue, nestedPath, depth + 1, `${traceId}/${stepId}`);
+    }
+
+    const name =
+      (raw.name ?? '').trim() ||
+      toolName ||
+      agentName ||
+      (callType === undefined ? '' : String(callType).toLowerCase()) ||
+      'step';
+
+    if (this.issues.length > issuesBefore) return undefined;
+    return {
+      path,
+      stepId,
+      a2aTraceId: traceId,
+      parentStepId: this.readId(raw.parent_step_id ?? raw.parentStepId),
+      callType,
+      kind,
+      name,
+      stepType: raw.step_type === undefined || raw.step_type === null ? (raw.stepType ?? undefined)?.toString() : String(raw.step_type),
+      parameters: raw.parameters ?? tool?.parameters ?? undefined,
+      requests: raw.requests ?? agent?.requests ?? undefined,
+      cost: this.readNumber(raw.cost, joinPath(path, ['cost'])),
+      totalTokens: this.readNumber(raw.total_tokens ?? raw.totalTokens, joinPath(path, ['total_tokens'])),
+      inputTokens,
+      outputTokens,
+      additionalAttributes: additional,
+      latencyMs: this.readNumber(raw.latency, joinPath(path, ['latency'])),
+      start,
+      end,
+      error: readError(raw.error),
+      agentUrl: agentUrl ?? undefined,
+      agentName: agentName ?? undefined,
+      toolName: toolName ?? undefined,
+      nested,
+    };
+  }
+
+  private readKind(callType: string | number | undefined, isAgentCall: boolean, isToolCall: boolean, path: string): CallKind {
+    if (callType === undefined) {
+      if (isAgentCall) return 'agent';
+      if (isToolCall) return 'tool';
+      this.warn(path, 'call_type_missing', 'no call_type; mapped to "other"');
+      return 'other';
+    }
+    if (typeof callType === 'number') {
+      const kind = PROTO_CALL_TYPES[callType];
+      if (kind !== undefined) return kind;
+    } else {
+      const normalized = callType.trim().toUpperCase().replace(/^CALL_TYPE_/, '');
+      if (normalized === 'AGENT') return 'agent';
+      if (normalized === 'TOOL') return 'tool';
+      if (normalized === 'HOST') return 'host';
+      if (/^\d+$/.test(normalized)) {
+        const kind = PROTO_CALL_TYPES[Number(normalized)];
+        if (kind !== undefined) return kind;
+      }
+    }
+    this.warn(path, 'call_type_unknown', `call_type ${JSON.stringify(callType)} mapped to "other"`);
+    return 'other';
+  }
+
+  private takeTokens(attributes: Record<string, unknown>, keys: readonly string[], path: string): number | undefined {
+    for (const key of keys) {
+      const value = attributes[key];
+      if (typeof value === 'number' || (typeof value === 'string' && /^\s*\d+\s*$/.test(value))) {
+        delete attributes[key];
+        return this.readNumber(value, joinPath(path, ['additional_attributes', key]));
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Splits an `error` field of any shape into message, stack trace and type; undefined when empty. */
+export function readError(value: unknown): StepError | undefined {
+  if (value === null || value === undefined || value === false) return undefined;
+  if (value === true) return { message: 'error', stacktrace: 'error', type: undefined };
+  if (typeof value === 'string' || typeof value === 'number') {
+    const text = String(value).trim();
+    return text === '' ? undefined : errorFromText(text);
+  }
+  if (typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (Object.keys(record).length === 0) return undefined;
+    const text = JSON.stringify(value);
+    const message = firstString(record, ['message', 'error', 'msg', 'detail']);
+    const stack = firstString(record, ['stacktrace', 'stack_trace', 'stack', 'traceback']);
+    const type = firstString(record, ['type', 'exception_type', 'name', 'code']);
+    const fromText = errorFromText(message ?? stack ?? text);
+    return { message: fromText.message, stacktrace: stack ?? text, type: type ?? fromText.type };
+  }
+  return undefined;
+}
+
+function firstString(record: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const value = record[key];
+    if (typeof value === 'string' && value.trim() !== '') return value;
+    if (typeof value === 'number') return String(value);
+  }
+  return undefined;
+}
+
+function errorFromText(text: string): StepError {
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  // A Python traceback opens with a fixed banner; the exception itself is its last line.
+  const message = (lines[0] === PYTHON_TRACEBACK ? lines[lines.length - 1] : lines[0]) ?? text;
+  const typed = /^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)):\s*(.*)$/.exec(message);
+  return { message, stacktrace: text, type: typed?.[1] };
+}
+
+/**
+ * Reads one ResponseTrace. `basePath` prefixes every reported path (`traces[2]`).
+ * @throws CollectorError `A2A_ERR_INVALID_TRACE` listing every refused field, or
+ *   `A2A_ERR_NESTING_TOO_DEEP`.
+ */
+export function readResponseTrace(value: unknown, basePath = '', limits: ReadLimits = {}): ReadResult {
+  const reader = new TraceReader(limits);
+  const trace = reader.readTrace(value, basePath, 0, undefined);
+  if (trace === undefined || reader.issues.length > 0) {
+    throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body is not a valid ResponseTrace', reader.issues);
+  }
+  reader.finishWarnings();
+  return { trace, warnings: reader.warnings };
+}

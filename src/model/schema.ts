@@ -1,0 +1,99 @@
+/**
+ * @module The one schema of what a ResponseTrace may look like on the wire (DESIGN §2), in zod.
+ * It says which JSON types each field may have; the reader (read-trace.ts) then does the tolerant
+ * conversions. Both snake_case (Python) and camelCase (ProtoJSON) keys are listed.
+ */
+import { z } from 'zod';
+
+/** Integers and decimals, optionally signed, optionally with an exponent: ProtoJSON's int64 strings. */
+export const NUMERIC_STRING = /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+const numberLike = z
+  .union([z.number(), z.string().regex(NUMERIC_STRING)], {
+    error: 'expected a number or a numeric string',
+  })
+  .nullish();
+const idLike = z.union([z.string(), z.number()], { error: 'expected a string id' }).nullish();
+const stringLike = z.string({ error: 'expected a string' }).nullish();
+const timeLike = z.string({ error: 'expected an RFC 3339 timestamp string' }).nullish();
+const objectLike = z.record(z.string(), z.unknown().optional(), { error: 'expected an object' }).nullish();
+
+const toolInvocation = z.looseObject({
+  tool_name: stringLike,
+  toolName: stringLike,
+  parameters: z.unknown().optional(),
+});
+
+const agentInvocation = z.looseObject({
+  agent_url: stringLike,
+  agentUrl: stringLike,
+  agent_name: stringLike,
+  agentName: stringLike,
+  requests: z.unknown().optional(),
+  // Nested traces are read by the reader itself, level by level, so that depth is bounded there.
+  response_trace: z.unknown().optional(),
+  responseTrace: z.unknown().optional(),
+});
+
+const stepAction = z
+  .looseObject({
+    tool_invocation: toolInvocation.nullish(),
+    toolInvocation: toolInvocation.nullish(),
+    agent_invocation: agentInvocation.nullish(),
+    agentInvocation: agentInvocation.nullish(),
+  })
+  .nullish();
+
+/** One step as it may appear on the wire. */
+export const RawStepSchema = z.looseObject(
+  {
+    step_id: idLike,
+    stepId: idLike,
+    trace_id: idLike,
+    traceId: idLike,
+    parent_step_id: idLike,
+    parentStepId: idLike,
+    call_type: z.union([z.string(), z.number()], { error: 'expected a string or a number' }).nullish(),
+    callType: z.union([z.string(), z.number()], { error: 'expected a string or a number' }).nullish(),
+    name: stringLike,
+    parameters: z.unknown().optional(),
+    requests: z.unknown().optional(),
+    step_type: z.union([z.string(), z.number()], { error: 'expected a string' }).nullish(),
+    stepType: z.union([z.string(), z.number()], { error: 'expected a string' }).nullish(),
+    cost: numberLike,
+    total_tokens: numberLike,
+    totalTokens: numberLike,
+    additional_attributes: objectLike,
+    additionalAttributes: objectLike,
+    latency: numberLike,
+    start_time: timeLike,
+    startTime: timeLike,
+    end_time: timeLike,
+    endTime: timeLike,
+    error: z.unknown().optional(),
+    agent_url: stringLike,
+    agentUrl: stringLike,
+    agent_name: stringLike,
+    agentName: stringLike,
+    step_action: stepAction,
+    stepAction: stepAction,
+    response_trace: z.unknown().optional(),
+    responseTrace: z.unknown().optional(),
+  },
+  { error: 'expected a step object' },
+);
+
+/** A ResponseTrace as it may appear on the wire. */
+export const RawTraceSchema = z.looseObject(
+  {
+    trace_id: idLike,
+    traceId: idLike,
+    steps: z.array(RawStepSchema, { error: 'expected an array of steps' }),
+  },
+  { error: 'expected a ResponseTrace object' },
+);
+
+/** Wire shape of one step. */
+export type RawStep = z.infer<typeof RawStepSchema>;
+/** Wire shape of one ResponseTrace. */
+export type RawTrace = z.infer<typeof RawTraceSchema>;

@@ -1,0 +1,150 @@
+/**
+ * @module One exporter's bounded queue (sized in bytes, the Collector's `sending_queue`) with
+ * batching and a single export in flight, so that a slow backend only ever fills its own queue.
+ */
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BurstLogger, type Logger } from '../telemetry/logger.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { exportOnce } from './export-promise.js';
+import { isPermanent } from './retrying-exporter.js';
+
+/** Queue and batching settings of one exporter. */
+export interface QueueOptions {
+  /** Exporter id (`otlp`, `otlp/jaeger`), used in metrics and logs. */
+  readonly name: string;
+  /** Most bytes (estimated) the queue holds, in-flight batch included. Default 64 MiB. */
+  readonly queueSizeBytes?: number;
+  /** Most spans sent in one export call. Default 512. */
+  readonly maxExportBatchSize?: number;
+  /** How long a partial batch waits for more spans, in milliseconds. Default 200. */
+  readonly scheduledDelayMillis?: number;
+}
+
+interface QueuedBatch {
+  spans: ReadableSpan[];
+  bytes: number;
+}
+
+/** An exporter behind a bounded byte queue. Callers MUST check {@link hasRoomFor} before {@link enqueue}. */
+export class QueuedExporter {
+  readonly name: string;
+  private readonly capacityBytes: number;
+  private readonly maxBatch: number;
+  private readonly delayMillis: number;
+  private readonly batches: QueuedBatch[] = [];
+  private queuedBytes = 0;
+  private queuedSpans = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private closed = false;
+  private readonly dropLog: BurstLogger;
+
+  constructor(
+    private readonly exporter: SpanExporter,
+    options: QueueOptions,
+    private readonly metrics: SelfMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.name = options.name;
+    this.capacityBytes = options.queueSizeBytes ?? 64 * 1024 * 1024;
+    this.maxBatch = options.maxExportBatchSize ?? 512;
+    this.delayMillis = options.scheduledDelayMillis ?? 200;
+    this.dropLog = new BurstLogger(logger);
+    metrics.queueCapacityBytes.set({ exporter: this.name }, this.capacityBytes);
+    metrics.queueBytes.set({ exporter: this.name }, 0);
+  }
+
+  /** Whether `bytes` more fit in the queue now. */
+  hasRoomFor(bytes: number): boolean {
+    return !this.closed && this.queuedBytes + bytes <= this.capacityBytes;
+  }
+
+  /** Adds spans to the queue; an export starts when a batch is full or the delay has passed. */
+  enqueue(spans: ReadableSpan[], bytes: number): void {
+    if (spans.length === 0) return;
+    this.batches.push({ spans, bytes });
+    this.queuedBytes += bytes;
+    this.queuedSpans += spans.length;
+    this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
+    if (this.draining !== undefined) return;
+    if (this.queuedSpans >= this.maxBatch) this.startDrain();
+    else this.timer ??= setTimeout(() => this.startDrain(), this.delayMillis);
+  }
+
+  private startDrain(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.batches.length > 0 && !this.closed) this.timer ??= setTimeout(() => this.startDrain(), this.delayMillis);
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.batches.length > 0) {
+      const { spans, bytes } = this.takeBatch();
+      const result = await exportOnce(this.exporter, spans);
+      this.queuedBytes -= bytes;
+      this.queuedSpans -= spans.length;
+      this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
+      if (result.code === ExportResultCode.SUCCESS) {
+        this.metrics.exportedSpans.inc({ exporter: this.name }, spans.length);
+      } else {
+        const reason = isPermanent(result) ? 'permanent_error' : 'retries_exhausted';
+        this.metrics.droppedSpans.inc({ exporter: this.name, reason }, spans.length);
+        this.dropLog.log('error', 'exporter dropped spans', {
+          exporter: this.name,
+          reason,
+          spans: spans.length,
+          error: result.error?.message,
+        });
+      }
+    }
+  }
+
+  /** Takes up to `maxBatch` spans off the front of the queue, splitting a queued batch if needed. */
+  private takeBatch(): QueuedBatch {
+    const spans: ReadableSpan[] = [];
+    let bytes = 0;
+    while (spans.length < this.maxBatch && this.batches.length > 0) {
+      const head = this.batches[0] as QueuedBatch;
+      const room = this.maxBatch - spans.length;
+      if (head.spans.length <= room) {
+        spans.push(...head.spans);
+        bytes += head.bytes;
+        this.batches.shift();
+      } else {
+        const share = Math.round((head.bytes * room) / head.spans.length);
+        spans.push(...head.spans.splice(0, room));
+        head.bytes -= share;
+        bytes += share;
+      }
+    }
+    return { spans, bytes };
+  }
+
+  /** Sends everything queued now and resolves when the queue is empty (or `timeoutMillis` passed). */
+  async forceFlush(timeoutMillis = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    while ((this.batches.length > 0 || this.draining !== undefined) && Date.now() < deadline) {
+      this.startDrain();
+      await Promise.race([this.draining, new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+    }
+  }
+
+  /** Stops intake, drains what is queued (bounded by `timeoutMillis`), counts what is left as dropped, shuts the exporter down. */
+  async shutdown(timeoutMillis = 30_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.forceFlush(timeoutMillis);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.queuedSpans > 0) {
+      this.metrics.droppedSpans.inc({ exporter: this.name, reason: 'shutdown' }, this.queuedSpans);
+      this.logger.log('error', 'spans left in queue at shutdown', { exporter: this.name, spans: this.queuedSpans });
+    }
+    await this.exporter.shutdown();
+  }
+}

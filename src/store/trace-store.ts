@@ -1,0 +1,156 @@
+/**
+ * @module The embedded default's store: recent traces in memory, bounded by trace count and by
+ * bytes, oldest evicted first. It is a SpanExporter, so it takes spans like any other exporter.
+ */
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import * as names from '../mapping/attribute-names.js';
+import { estimateSpanBytes } from '../pipeline/span-size.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { toStepView, type StepView } from './step-view.js';
+import { toTraceSummary, type TraceSummary } from './trace-summary.js';
+
+/** Bounds of the store. */
+export interface TraceStoreOptions {
+  /** Most traces kept. Default 1,000. */
+  readonly maxTraces?: number;
+  /** Most bytes (estimated) kept. Default 64 MiB. */
+  readonly maxBytes?: number;
+}
+
+interface StoredTrace {
+  readonly traceId: string;
+  readonly spans: Map<string, ReadableSpan>;
+  readonly a2aTraceIds: Set<string>;
+  bytes: number;
+  receivedAt: number;
+}
+
+/** A trace as the query API returns it. */
+export interface TraceDetail {
+  readonly traceId: string;
+  readonly a2aTraceIds: readonly string[];
+  readonly receivedAt: string;
+  readonly summary: TraceSummary;
+  readonly steps: readonly StepView[];
+}
+
+/** One line of the trace list. */
+export interface TraceListItem {
+  readonly traceId: string;
+  readonly a2aTraceIds: readonly string[];
+  readonly receivedAt: string;
+  readonly rootName: string | null;
+  readonly rootService: string | null;
+  readonly summary: TraceSummary;
+}
+
+/** Bounded in-memory trace store. Re-sent spans (same span id) replace the earlier copy. */
+export class TraceStore implements SpanExporter {
+  private readonly maxTraces: number;
+  private readonly maxBytes: number;
+  // Map iteration order is insertion order: re-inserting on update makes the first key the oldest.
+  private readonly traces = new Map<string, StoredTrace>();
+  private readonly byA2aTraceId = new Map<string, string>();
+  private totalBytes = 0;
+
+  constructor(
+    options: TraceStoreOptions = {},
+    private readonly metrics?: SelfMetrics,
+  ) {
+    this.maxTraces = options.maxTraces ?? 1000;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    for (const span of spans) this.add(span);
+    this.evict();
+    resultCallback({ code: ExportResultCode.SUCCESS });
+  }
+
+  private add(span: ReadableSpan): void {
+    const traceId = span.spanContext().traceId;
+    let trace = this.traces.get(traceId);
+    if (trace === undefined) {
+      trace = { traceId, spans: new Map(), a2aTraceIds: new Set(), bytes: 0, receivedAt: Date.now() };
+    } else {
+      this.traces.delete(traceId);
+      trace.receivedAt = Date.now();
+    }
+    this.traces.set(traceId, trace);
+    const spanId = span.spanContext().spanId;
+    const previous = trace.spans.get(spanId);
+    if (previous !== undefined) {
+      const previousBytes = estimateSpanBytes(previous);
+      trace.bytes -= previousBytes;
+      this.totalBytes -= previousBytes;
+    }
+    const bytes = estimateSpanBytes(span);
+    trace.spans.set(spanId, span);
+    trace.bytes += bytes;
+    this.totalBytes += bytes;
+    const a2aTraceId = span.attributes[names.ATTR_TRACE_ID];
+    if (typeof a2aTraceId === 'string' && !trace.a2aTraceIds.has(a2aTraceId)) {
+      trace.a2aTraceIds.add(a2aTraceId);
+      this.byA2aTraceId.set(a2aTraceId, traceId);
+    }
+  }
+
+  private evict(): void {
+    // The newest trace is never evicted, even alone over the byte bound: it was accepted.
+    while (this.traces.size > 1 && (this.traces.size > this.maxTraces || this.totalBytes > this.maxBytes)) {
+      const oldest = this.traces.values().next().value as StoredTrace;
+      this.traces.delete(oldest.traceId);
+      this.totalBytes -= oldest.bytes;
+      for (const a2aTraceId of oldest.a2aTraceIds) {
+        if (this.byA2aTraceId.get(a2aTraceId) === oldest.traceId) this.byA2aTraceId.delete(a2aTraceId);
+      }
+      this.metrics?.storeEvictedTraces.inc();
+    }
+  }
+
+  /** Number of traces held. */
+  get size(): number {
+    return this.traces.size;
+  }
+
+  /** A trace by OTel trace id (32 hex, any case) or by any A2A trace id it holds; undefined when unknown. */
+  get(id: string): TraceDetail | undefined {
+    const trace = this.traces.get(id.toLowerCase()) ?? this.traces.get(this.byA2aTraceId.get(id) ?? '');
+    if (trace === undefined) return undefined;
+    const spans = [...trace.spans.values()];
+    const steps = spans.map(toStepView);
+    return {
+      traceId: trace.traceId,
+      a2aTraceIds: [...trace.a2aTraceIds],
+      receivedAt: new Date(trace.receivedAt).toISOString(),
+      summary: toTraceSummary(spans, steps),
+      steps,
+    };
+  }
+
+  /** The most recently received traces first, at most `limit`. */
+  list(limit = 100): TraceListItem[] {
+    const items: TraceListItem[] = [];
+    const all = [...this.traces.values()];
+    for (let i = all.length - 1; i >= 0 && items.length < limit; i--) {
+      const trace = all[i] as StoredTrace;
+      const spans = [...trace.spans.values()];
+      const steps = spans.map(toStepView);
+      const root = steps.find((step) => step.parentSpanId === null || !trace.spans.has(step.parentSpanId));
+      items.push({
+        traceId: trace.traceId,
+        a2aTraceIds: [...trace.a2aTraceIds],
+        receivedAt: new Date(trace.receivedAt).toISOString(),
+        rootName: root?.name ?? null,
+        rootService: root?.service ?? null,
+        summary: toTraceSummary(spans, steps),
+      });
+    }
+    return items;
+  }
+
+  async shutdown(): Promise<void> {}
+
+  async forceFlush(): Promise<void> {}
+}

@@ -1,0 +1,80 @@
+/**
+ * @module The collector's own health metrics (DESIGN §4): what it received, rejected, exported,
+ * failed to export and dropped, and how full its queues are. Registered on the collector's
+ * prom-client registry and served on /metrics next to the span metrics.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Why a request was refused. Bounded set: used as a label value. */
+export type RejectReason = 'invalid' | 'too_large' | 'queue_full' | 'unauthorized' | 'unsupported_media_type' | 'internal';
+
+/** Why accepted spans were dropped. Bounded set: used as a label value. */
+export type DropReason = 'retries_exhausted' | 'permanent_error' | 'shutdown';
+
+/** Counters and gauges of the collector's own behaviour. */
+export class SelfMetrics {
+  readonly receivedTraces: Counter;
+  readonly receivedSteps: Counter;
+  readonly rejectedRequests: Counter<'reason'>;
+  readonly exportedSpans: Counter<'exporter'>;
+  readonly exportFailures: Counter<'exporter'>;
+  readonly droppedSpans: Counter<'exporter' | 'reason'>;
+  readonly queueBytes: Gauge<'exporter'>;
+  readonly queueCapacityBytes: Gauge<'exporter'>;
+  readonly storeEvictedTraces: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.receivedTraces = new Counter({
+      name: 'a2a_collector_received_traces_total',
+      help: 'ResponseTraces accepted by ingest.',
+      registers,
+    });
+    this.receivedSteps = new Counter({
+      name: 'a2a_collector_received_steps_total',
+      help: 'Steps accepted by ingest (nested steps included).',
+      registers,
+    });
+    this.rejectedRequests = new Counter({
+      name: 'a2a_collector_rejected_requests_total',
+      help: 'Ingest requests refused, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.exportedSpans = new Counter({
+      name: 'a2a_collector_exported_spans_total',
+      help: 'Spans an exporter delivered.',
+      labelNames: ['exporter'],
+      registers,
+    });
+    this.exportFailures = new Counter({
+      name: 'a2a_collector_export_failures_total',
+      help: 'Failed export attempts (each retry counts).',
+      labelNames: ['exporter'],
+      registers,
+    });
+    this.droppedSpans = new Counter({
+      name: 'a2a_collector_dropped_spans_total',
+      help: 'Accepted spans an exporter gave up on, by reason.',
+      labelNames: ['exporter', 'reason'],
+      registers,
+    });
+    this.queueBytes = new Gauge({
+      name: 'a2a_collector_queue_bytes',
+      help: 'Estimated bytes of spans waiting in an exporter queue.',
+      labelNames: ['exporter'],
+      registers,
+    });
+    this.queueCapacityBytes = new Gauge({
+      name: 'a2a_collector_queue_capacity_bytes',
+      help: 'Configured capacity of an exporter queue.',
+      labelNames: ['exporter'],
+      registers,
+    });
+    this.storeEvictedTraces = new Counter({
+      name: 'a2a_collector_store_evicted_traces_total',
+      help: 'Traces evicted from the embedded store to stay within its bounds.',
+      registers,
+    });
+  }
+}
