@@ -64,6 +64,10 @@ EOF
   fi
   stop_pidfile "$pidfile"
   : >"$logfile"
+  if _a2a_port_open 127.0.0.1 "$ALERTMANAGER_PORT"; then
+    log "127.0.0.1:$ALERTMANAGER_PORT is already in use (set ALERTMANAGER_PORT)"
+    exit 1
+  fi
   log "starting Alertmanager on 127.0.0.1:$ALERTMANAGER_PORT with $config (log: $logfile)"
   # --cluster.listen-address= (empty) disables the gossip cluster, which would
   # otherwise listen on 0.0.0.0:9094 (TCP and UDP).

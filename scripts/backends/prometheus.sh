@@ -66,6 +66,10 @@ EOF
   fi
   stop_pidfile "$pidfile"
   : >"$logfile"
+  if _a2a_port_open 127.0.0.1 "$PROMETHEUS_PORT"; then
+    log "127.0.0.1:$PROMETHEUS_PORT is already in use (set PROMETHEUS_PORT)"
+    exit 1
+  fi
   log "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT with $config (log: $logfile)"
   # shellcheck disable=SC2086
   start_background "$pidfile" "$logfile" "$PROMETHEUS_BIN" \

@@ -66,6 +66,10 @@ cmd_start() {
   local pidfile="$run_dir/zipkin.pid" logfile="$run_dir/zipkin.log"
   stop_pidfile "$pidfile"
   : >"$logfile"
+  if _a2a_port_open 127.0.0.1 "$ZIPKIN_PORT"; then
+    log "127.0.0.1:$ZIPKIN_PORT is already in use (set ZIPKIN_PORT)"
+    exit 1
+  fi
   log "starting Zipkin $ZIPKIN_VERSION on 127.0.0.1:$ZIPKIN_PORT (log: $logfile)"
   # All three armeria.ports[0] properties are needed: with only address/port set,
   # Armeria adds a listener on a random port instead. Quoted: [0] is a glob.

@@ -8,10 +8,9 @@ import { z } from 'zod';
 /** Integers and decimals, optionally signed, optionally with an exponent: ProtoJSON's int64 strings. */
 export const NUMERIC_STRING = /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
+const NOT_A_NUMBER = 'expected a number or a numeric string';
 const numberLike = z
-  .union([z.number(), z.string().regex(NUMERIC_STRING)], {
-    error: 'expected a number or a numeric string',
-  })
+  .union([z.number(), z.string().regex(NUMERIC_STRING, { error: NOT_A_NUMBER })], { error: NOT_A_NUMBER })
   .nullish();
 const idLike = z.union([z.string(), z.number()], { error: 'expected a string id' }).nullish();
 const stringLike = z.string({ error: 'expected a string' }).nullish();

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { OVERFLOW_LABEL_VALUE } from '../../exporters/prometheus/label-limiter.js';
+import { createTestCollector, postJson } from '../helpers/collector-harness.js';
+
+describe('span metrics cardinality', () => {
+  it('stays bounded when agents send 10,000 distinct agent and tool names', async () => {
+    const { collector } = createTestCollector({ metrics: { max_label_values: 50 } });
+    const traces = [];
+    for (let i = 0; i < 10_000; i++) {
+      traces.push({
+        trace_id: `t-${i}`,
+        steps: [{ step_id: 's', call_type: 'TOOL', name: `tool-${i}`, cost: 1, total_tokens: 2 }],
+      });
+    }
+    // Each batch comes from a different agent name, so both the agent and the target labels flood.
+    for (let batch = 0; batch < 100; batch++) {
+      const response = await postJson(collector, `/v1/a2a/traces?service=agent-${batch}`, traces.slice(batch * 100, batch * 100 + 100));
+      assert.equal(response.status, 202);
+    }
+    const text = await (await collector.app.request('/metrics')).text();
+    const costSeries = text.split('\n').filter((line) => line.startsWith('a2a_cost_total{'));
+    const agents = new Set(costSeries.map((line) => /agent="([^"]*)"/.exec(line)?.[1]));
+    const targets = new Set(costSeries.map((line) => /target="([^"]*)"/.exec(line)?.[1]));
+    assert.equal(agents.size, 51);
+    assert.ok(agents.has(OVERFLOW_LABEL_VALUE));
+    assert.ok(targets.size <= 51 && targets.has(OVERFLOW_LABEL_VALUE));
+    assert.ok(costSeries.length <= 51 * 51, `${costSeries.length} series`);
+    // Overflowing loses no cost: the counters still add up to every step's cost.
+    const total = costSeries.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    assert.equal(total, 10_000);
+    await collector.shutdown();
+  });
+});

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { Registry } from 'prom-client';
+import { QueuedExporter } from '../../src/pipeline/queued-exporter.js';
+import { RetryingExporter } from '../../src/pipeline/retrying-exporter.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
+
+/** An exporter whose results are scripted per call (a unit-test double of our own seam). */
+class ScriptedExporter implements SpanExporter {
+  readonly calls: number[] = [];
+  shutdownCalls = 0;
+  constructor(private readonly script: (call: number) => ExportResult) {}
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.calls.push(spans.length);
+    const result = this.script(this.calls.length);
+    setImmediate(() => done(result));
+  }
+  shutdown(): Promise<void> {
+    this.shutdownCalls++;
+    return Promise.resolve();
+  }
+}
+
+const ok: ExportResult = { code: ExportResultCode.SUCCESS };
+const failed = (message: string): ExportResult => ({ code: ExportResultCode.FAILED, error: new Error(message) });
+const fakeSpans = (n: number) => Array.from({ length: n }, () => ({}) as ReadableSpan);
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const entry = (metric?.values as Array<{ labels: Record<string, string>; value: number }> | undefined)?.find((v) =>
+    Object.entries(labels).every(([key, value]) => v.labels[key] === value),
+  );
+  return entry?.value ?? 0;
+}
+
+describe('QueuedExporter', () => {
+  it('bounds the queue in bytes and batches up to max_export_batch_size', async () => {
+    const registry = new Registry();
+    const metrics = new SelfMetrics(registry);
+    const inner = new ScriptedExporter(() => ok);
+    const queue = new QueuedExporter(inner, { name: 'q', queueSizeBytes: 1000, maxExportBatchSize: 4, scheduledDelayMillis: 10 }, metrics, silentLogger);
+    assert.equal(queue.hasRoomFor(1000), true);
+    assert.equal(queue.hasRoomFor(1001), false);
+    queue.enqueue(fakeSpans(3), 600);
+    assert.equal(queue.hasRoomFor(401), false);
+    assert.equal(await metricValue(registry, 'a2a_collector_queue_bytes', { exporter: 'q' }), 600);
+    queue.enqueue(fakeSpans(7), 300);
+    await queue.forceFlush(5_000);
+    assert.deepEqual(inner.calls, [4, 4, 2]);
+    assert.equal(await metricValue(registry, 'a2a_collector_exported_spans_total', { exporter: 'q' }), 10);
+    assert.equal(await metricValue(registry, 'a2a_collector_queue_bytes', { exporter: 'q' }), 0);
+    assert.equal(queue.hasRoomFor(1000), true);
+    await queue.shutdown();
+    await queue.shutdown();
+    assert.equal(inner.shutdownCalls, 1);
+    assert.equal(queue.hasRoomFor(1), false, 'a closed queue takes nothing');
+  });
+
+  it('counts spans it had to give up on, by reason', async () => {
+    const registry = new Registry();
+    const metrics = new SelfMetrics(registry);
+    const inner = new ScriptedExporter((call) => (call === 1 ? failed('HTTP 503') : failed('Bad Request 400')));
+    const queue = new QueuedExporter(inner, { name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    queue.enqueue(fakeSpans(2), 10);
+    await queue.forceFlush(5_000);
+    queue.enqueue(fakeSpans(1), 10);
+    await queue.forceFlush(5_000);
+    assert.equal(await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'retries_exhausted' }), 2);
+    assert.equal(await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'permanent_error' }), 1);
+  });
+});
+
+describe('RetryingExporter', () => {
+  const run = (exporter: SpanExporter) => new Promise<ExportResult>((resolve) => exporter.export(fakeSpans(1), resolve));
+
+  it('retries a failing export until it succeeds', async () => {
+    const inner = new ScriptedExporter((call) => (call < 3 ? failed('503 Service Unavailable') : ok));
+    let failures = 0;
+    const retrying = new RetryingExporter(inner, { initialIntervalMillis: 1, maxIntervalMillis: 2, onFailure: () => failures++ });
+    assert.equal((await run(retrying)).code, ExportResultCode.SUCCESS);
+    assert.equal(inner.calls.length, 3);
+    assert.equal(failures, 2);
+  });
+
+  it('gives up after max_elapsed_time, and at once on a permanent error', async () => {
+    const always = new ScriptedExporter(() => failed('connect ECONNREFUSED'));
+    const bounded = new RetryingExporter(always, { initialIntervalMillis: 5, maxIntervalMillis: 5, maxElapsedTimeMillis: 40 });
+    assert.equal((await run(bounded)).code, ExportResultCode.FAILED);
+    assert.ok(always.calls.length >= 2 && always.calls.length <= 12, `attempts: ${always.calls.length}`);
+
+    const permanent = new ScriptedExporter(() => failed('Bad Request 400'));
+    assert.equal((await run(new RetryingExporter(permanent, { initialIntervalMillis: 1 }))).code, ExportResultCode.FAILED);
+    assert.equal(permanent.calls.length, 1);
+
+    const disabled = new ScriptedExporter(() => failed('503'));
+    await run(new RetryingExporter(disabled, { enabled: false }));
+    assert.equal(disabled.calls.length, 1);
+  });
+
+  it('stops waiting between retries on shutdown', async () => {
+    const inner = new ScriptedExporter(() => failed('503'));
+    const retrying = new RetryingExporter(inner, { initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
+    const pending = run(retrying);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await retrying.shutdown();
+    assert.equal((await pending).code, ExportResultCode.FAILED);
+    assert.equal(inner.calls.length, 1);
+    assert.equal(inner.shutdownCalls, 1);
+  });
+});
