@@ -68,6 +68,14 @@ build_jaeger() {
   log "building Jaeger $JAEGER_VERSION ($JAEGER_MODULE@$JAEGER_MODULE_VERSION) with $("$go" version)"
 
   mkdir -p "$dest/bin"
+  # Leftovers of an interrupted build (we hold the lock, so nobody else is using them).
+  local stale
+  for stale in "$dest"/build.*; do
+    [[ -d "$stale" ]] || continue
+    chmod -R u+w "$stale" 2>/dev/null || true
+    rm -rf "$stale"
+  done
+  rm -f "$dest"/bin/jaeger.tmp.*
   local work
   work="$(mktemp -d "$dest/build.XXXXXX")"
   # Remove the scratch dir however we leave (a partial build is never installed).
@@ -140,7 +148,9 @@ port_env_defaults() {
   export JAEGER_QUERY_GRPC_PORT="${JAEGER_QUERY_GRPC_PORT:-16685}"
   local v
   for v in JAEGER_OTLP_GRPC_PORT JAEGER_OTLP_HTTP_PORT JAEGER_QUERY_PORT JAEGER_QUERY_GRPC_PORT; do
-    [[ "${!v}" =~ ^[0-9]+$ ]] && ((${!v} > 0 && ${!v} < 65536)) || die "$v='${!v}' is not a valid port"
+    if ! [[ "${!v}" =~ ^[0-9]+$ ]] || ((${!v} < 1 || ${!v} > 65535)); then
+      die "$v='${!v}' is not a valid port"
+    fi
   done
 }
 

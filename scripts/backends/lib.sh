@@ -65,6 +65,7 @@ _a2a_http_ok() {
 _a2a_port_open() {
   local host="$1" port="$2"
   if command -v timeout >/dev/null 2>&1; then
+    # shellcheck disable=SC2016 # $0/$1 are expanded by the inner bash
     timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null
   else
     (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null

@@ -71,12 +71,15 @@ cmd_start() {
     exit 1
   fi
   log "starting Zipkin $ZIPKIN_VERSION on 127.0.0.1:$ZIPKIN_PORT (log: $logfile)"
-  # All three armeria.ports[0] properties are needed: with only address/port set,
-  # Armeria adds a listener on a random port instead. Quoted: [0] is a glob.
+  # The armeria.ports[0].* properties replace Zipkin's default listener (*:9411);
+  # without .address it would bind all interfaces. Quoted: "[0]" is a shell glob.
+  # useJdkDnsResolver: Armeria's default Netty DNS resolver opens a UDP socket on
+  # 0.0.0.0:<random>; the JDK resolver does not.
   # shellcheck disable=SC2086
   STORAGE_TYPE=mem SELF_TRACING_ENABLED=false \
     start_background "$pidfile" "$logfile" \
-    java $ZIPKIN_JAVA_OPTS -jar "$(jar_path)" \
+    java $ZIPKIN_JAVA_OPTS -Dcom.linecorp.armeria.useJdkDnsResolver=true \
+    -jar "$(jar_path)" \
     '--armeria.ports[0].address=127.0.0.1' \
     "--armeria.ports[0].port=$ZIPKIN_PORT" \
     '--armeria.ports[0].protocols[0]=http'

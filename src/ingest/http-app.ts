@@ -3,7 +3,6 @@
  * in one place (`onError`); every refusal is counted by reason.
  */
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
 import { CollectorError } from '../errors.js';
 import type { TraceStore } from '../store/trace-store.js';
@@ -11,6 +10,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { RejectReason, SelfMetrics } from '../telemetry/self-metrics.js';
 import type { TraceIntake } from './trace-intake.js';
 import { indexPage } from './index-page.js';
+import { readBodyText } from './read-body.js';
 
 /** What the HTTP API is built from. */
 export interface HttpAppOptions {
@@ -65,19 +65,13 @@ export function createHttpApp(options: HttpAppOptions): Hono {
       }
       await next();
     },
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: () => {
-        throw new CollectorError('A2A_ERR_BODY_TOO_LARGE', `request body is larger than ${options.maxBodyBytes} bytes`);
-      },
-    }),
     async (c) => {
       const contentType = c.req.header('content-type') ?? 'application/json';
       // curl -d sends application/x-www-form-urlencoded unless told otherwise; its body is still our JSON.
       if (!JSON_MEDIA_TYPE.test(contentType) && !/^(?:text\/plain|application\/x-www-form-urlencoded)\b/i.test(contentType)) {
         throw new CollectorError('A2A_ERR_UNSUPPORTED_MEDIA_TYPE', `content type ${contentType} is not accepted; send application/json`);
       }
-      const text = await c.req.text();
+      const text = await readBodyText(c, options.maxBodyBytes);
       let body: unknown;
       try {
         body = JSON.parse(text);

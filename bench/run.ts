@@ -1,0 +1,176 @@
+/**
+ * `npm run bench`: throughput and memory figures, measured side by side in one run on this machine.
+ * Prints figures and ratios; asserts nothing (DESIGN §9: speed lives here, never in tests).
+ *
+ * 1. In process: JSON.parse + read + resolve + map + OTLP protobuf encode, steps/s.
+ * 2. Over HTTP, against the real CLI in its own process (embedded default plus an OTLP exporter to
+ *    a local sink): 1 and 100 steps per request, with a bare node:http server as the baseline.
+ * 3. Peak RSS of the collector process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { toOtelTraceId } from '../src/mapping/ids.js';
+import { SpanMapper } from '../src/mapping/to-readable-spans.js';
+import { readResponseTrace } from '../src/model/read-trace.js';
+import { buildStepTree } from '../src/model/step-tree.js';
+import type { ReadWarning } from '../src/model/types.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
+
+/** A realistic step (~500 bytes of JSON), as the Python traceability extension writes it. */
+function step(traceId: string, index: number, parent: string | null): Record<string, unknown> {
+  return {
+    step_id: `step-${index.toString(16).padStart(8, '0')}-4c5e-8f90-a1b2c3d4e5f6`,
+    trace_id: traceId,
+    parent_step_id: parent,
+    call_type: index % 3 === 0 ? 'AGENT' : 'TOOL',
+    name: index % 3 === 0 ? 'weather-agent' : 'search_documents',
+    parameters: { query: 'quarterly revenue by region', top_k: 5 },
+    requests: null,
+    step_type: 'tool',
+    cost: 0.00042,
+    total_tokens: 1234,
+    additional_attributes: { input_tokens: 1000, output_tokens: 234, model: 'gpt-4o-mini' },
+    latency: 184,
+    start_time: '2026-03-10T21:23:14.974500+00:00',
+    end_time: '2026-03-10T21:23:15.158500+00:00',
+    error: '',
+  };
+}
+
+function trace(steps: number, seed: number): Record<string, unknown> {
+  const traceId = `trace-${seed.toString(16).padStart(8, '0')}-1b2d-4c5e-8f90-a1b2c3d4e5f6`;
+  const list = [];
+  for (let i = 1; i < steps; i++) list.push(step(traceId, i, 'step-root'));
+  list.push({ ...step(traceId, 0, null), step_id: 'step-root' });
+  return { trace_id: traceId, steps: list };
+}
+
+function inProcess(): { stepsPerSecond: number; bytesPerStep: number; otlpBytesPerStep: number } {
+  const body = JSON.stringify(trace(100, 1));
+  const mapper = new SpanMapper();
+  const receivedAt = { raw: '', epochSeconds: 1_800_000_000, nanos: 0, zoneAssumed: false };
+  let steps = 0;
+  let encoded = 0;
+  const started = process.hrtime.bigint();
+  const until = started + BigInt(SECONDS * 1e9);
+  while (process.hrtime.bigint() < until) {
+    const { trace: read } = readResponseTrace(JSON.parse(body));
+    const warnings: ReadWarning[] = [];
+    const tree = buildStepTree(read, 'bench-agent', 'auto', warnings);
+    const spans = mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId(read.traceId), receivedAt });
+    encoded += ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0;
+    steps += spans.length;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { stepsPerSecond: steps / seconds, bytesPerStep: body.length / 100, otlpBytesPerStep: encoded / steps };
+}
+
+function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1] !== undefined) resolve({ child, url: match[1] });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function peakRssMiB(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+/** Closed-loop load: CONCURRENCY clients, keep-alive, for SECONDS; bodies rotate so ids differ. */
+async function load(url: string, bodies: string[]): Promise<{ requestsPerSecond: number; failures: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const target = new URL('/v1/a2a/traces', url);
+  let done = 0;
+  let failures = 0;
+  let next = 0;
+  const deadline = Date.now() + SECONDS * 1000;
+  const one = (body: string): Promise<void> =>
+    new Promise((resolve) => {
+      const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        if (res.statusCode !== 202) failures++;
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', () => {
+        failures++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < deadline) {
+        await one(bodies[next++ % bodies.length] as string);
+        done++;
+      }
+    }),
+  );
+  agent.destroy();
+  return { requestsPerSecond: done / ((Date.now() - started) / 1000), failures };
+}
+
+async function main(): Promise<void> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+
+  console.log(`a2a-trace-collector bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${SECONDS}s per figure, ${CONCURRENCY} concurrent clients\n`);
+
+  const local = inProcess();
+  console.log(`in process  parse+map+OTLP protobuf encode: ${Math.round(local.stepsPerSecond).toLocaleString('en')} steps/s (${Math.round(local.bytesPerStep)} B JSON in, ${Math.round(local.otlpBytesPerStep)} B OTLP out per step)`);
+
+  const cli = existsSync(`${ROOT}/dist/src/cli.js`) ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
+  const bare = await startProcess(['--import', 'tsx', 'bench/bare-server.ts']);
+  const collector = await startProcess([...cli, 'serve', '--port', '0'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+    OTEL_TRACES_EXPORTER: 'otlp',
+  });
+  try {
+    const single = Array.from({ length: 1000 }, (_, i) => JSON.stringify(trace(1, i)));
+    const hundred = Array.from({ length: 50 }, (_, i) => JSON.stringify(trace(100, i)));
+    const bare1 = await load(bare.url, single);
+    const coll1 = await load(collector.url, single);
+    const bare100 = await load(bare.url, hundred);
+    const coll100 = await load(collector.url, hundred);
+    const row = (label: string, steps: number, c: { requestsPerSecond: number; failures: number }, b: { requestsPerSecond: number }): string =>
+      `${label}: collector ${Math.round(c.requestsPerSecond * steps).toLocaleString('en')} steps/s (${Math.round(c.requestsPerSecond).toLocaleString('en')} req/s, ${c.failures} non-202)` +
+      ` | bare node:http ${Math.round(b.requestsPerSecond * steps).toLocaleString('en')} steps/s | ratio ${(c.requestsPerSecond / b.requestsPerSecond).toFixed(2)}x`;
+    console.log(row('HTTP   1 step/request ', 1, coll1, bare1));
+    console.log(row('HTTP 100 steps/request', 100, coll100, bare100));
+    console.log(`peak RSS: collector ${peakRssMiB(collector.child.pid).toFixed(0)} MiB, bare node:http ${peakRssMiB(bare.child.pid).toFixed(0)} MiB`);
+  } finally {
+    await stopProcess(collector.child);
+    await stopProcess(bare.child);
+    sink.close();
+  }
+}
+
+await main();
