@@ -83,7 +83,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMillis} ms${lastError === undefined ? '' : `: ${String(lastError)}`}`);
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMillis} ms${lastError === undefined ? '' : `: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMillis));
   }
 }
