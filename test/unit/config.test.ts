@@ -131,3 +131,19 @@ describe('loadConfig', () => {
     await assert.rejects(loadConfig({ file }, builtInExporterFactories), (error: unknown) => error instanceof CollectorError && error.code === 'CFG_ERR_FILE');
   });
 });
+
+describe('docs/collector.example.yaml', () => {
+  it('is a valid config whose commented defaults are the real defaults', async () => {
+    const file = new URL('../../docs/collector.example.yaml', import.meta.url).pathname;
+    const config = await loadConfig({ file }, builtInExporterFactories);
+    const defaults = validateConfig({}, builtInExporterFactories);
+    assert.deepEqual(config.server, defaults.server);
+    assert.deepEqual(config.mapping, defaults.mapping);
+    assert.deepEqual(config.store, defaults.store);
+    assert.deepEqual(config.metrics, defaults.metrics);
+    const jaeger = config.exporters.find((exporter) => exporter.id === 'otlp/jaeger');
+    const explicitDefaults = validateConfig({ exporters: { otlp: { endpoint: 'http://127.0.0.1:4318' } } }, builtInExporterFactories).exporters[0];
+    assert.deepEqual(jaeger?.settings, explicitDefaults?.settings);
+    assert.deepEqual(config.exporters.map((exporter) => exporter.id), ['otlp/jaeger', 'debug']);
+  });
+});
