@@ -4,6 +4,7 @@
 import type { ExporterFactory, ExporterHelperSettings } from '../src/pipeline/exporter-factory.js';
 import { debugExporterFactory } from './debug/debug-exporter.js';
 import { otlpExporterFactory } from './otlp/otlp-exporter-factory.js';
+import { zipkinExporterFactory } from './zipkin/zipkin-exporter-factory.js';
 
 /** Every built-in exporter factory, keyed by type. */
 export const builtInExporterFactories: ReadonlyMap<string, ExporterFactory<ExporterHelperSettings>> = new Map<
@@ -12,4 +13,5 @@ export const builtInExporterFactories: ReadonlyMap<string, ExporterFactory<Expor
 >([
   [otlpExporterFactory.type, otlpExporterFactory],
   [debugExporterFactory.type, debugExporterFactory],
+  [zipkinExporterFactory.type, zipkinExporterFactory],
 ]);

@@ -73,6 +73,7 @@ export class Collector {
         initialIntervalMillis: retry.initial_interval_millis,
         maxIntervalMillis: retry.max_interval_millis,
         maxElapsedTimeMillis: retry.max_elapsed_time_millis,
+        attemptTimeoutMillis: factory.attemptTimeoutMillis?.(exporter.settings),
         onFailure: () => metrics.exportFailures.inc({ exporter: exporter.id }),
       });
       return new QueuedExporter(

@@ -62,4 +62,6 @@ export interface ExporterFactory<Config extends ExporterHelperSettings = Exporte
   readonly configSchema: z.ZodType<Config, unknown>;
   /** Builds the exporter. MUST NOT open sockets before the first export. */
   create(config: Config, context: ExporterContext): SpanExporter;
+  /** Milliseconds after which one export attempt counts as failed, for exporters that set no timeout of their own. */
+  attemptTimeoutMillis?(config: Config): number | undefined;
 }

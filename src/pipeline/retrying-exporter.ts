@@ -17,6 +17,8 @@ export interface RetryOptions {
   readonly maxIntervalMillis?: number;
   /** Give up once this much time has passed since the first attempt, in milliseconds. Default 60,000. */
   readonly maxElapsedTimeMillis?: number;
+  /** An attempt that has not answered after this many milliseconds counts as failed. Default: no limit. */
+  readonly attemptTimeoutMillis?: number;
   /** Called for every failed attempt, retried or not. */
   readonly onFailure?: (error: Error | undefined) => void;
 }
@@ -49,7 +51,7 @@ export class RetryingExporter implements SpanExporter {
     let interval = this.options.initialIntervalMillis ?? 500;
     const startedAt = Date.now();
     for (;;) {
-      const result = await exportOnce(this.inner, spans);
+      const result = await exportOnce(this.inner, spans, this.options.attemptTimeoutMillis);
       if (result.code === ExportResultCode.SUCCESS) return result;
       this.options.onFailure?.(result.error);
       if (!enabled || this.stopped || isPermanent(result)) return result;

@@ -111,3 +111,20 @@ describe('RetryingExporter', () => {
     assert.equal(inner.shutdownCalls, 1);
   });
 });
+
+describe('exportOnce timeout', () => {
+  it('fails an attempt that never answers, and a retry can then succeed', async () => {
+    let calls = 0;
+    const sometimesSilent: SpanExporter = {
+      export(_spans, done) {
+        calls++;
+        if (calls > 1) done(ok);
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const retrying = new RetryingExporter(sometimesSilent, { attemptTimeoutMillis: 20, initialIntervalMillis: 1 });
+    const result = await new Promise<ExportResult>((resolve) => retrying.export(fakeSpans(1), resolve));
+    assert.equal(result.code, ExportResultCode.SUCCESS);
+    assert.equal(calls, 2);
+  });
+});
