@@ -46,7 +46,7 @@ describe('OpenTelemetry Collector gateway tier', { timeout: 25 * 60_000 }, () =>
       startBackend('zipkin.sh', ['ZIPKIN_PORT']),
       runScript('otelcol.sh', ['install']),
     ]);
-    backends.push(jaeger as RunningBackend, zipkin as RunningBackend);
+    backends.push(jaeger, zipkin);
     jaegerQueryUrl = `http://127.0.0.1:${jaeger.ports['JAEGER_QUERY_PORT']}`;
     zipkinUrl = `http://127.0.0.1:${zipkin.ports['ZIPKIN_PORT']}`;
 
