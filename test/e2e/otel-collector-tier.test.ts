@@ -57,7 +57,7 @@ describe('OpenTelemetry Collector gateway tier', { timeout: 25 * 60_000 }, () =>
         OTELCOL_CONFIG: GATEWAY_CONFIG,
         OTELCOL_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
         OTELCOL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
-        OTELCOL_JAEGER_OTLP_ENDPOINT: `127.0.0.1:${jaeger.ports['JAEGER_OTLP_GRPC_PORT']}`,
+        OTELCOL_JAEGER_OTLP_ENDPOINT: `http://127.0.0.1:${jaeger.ports['JAEGER_OTLP_HTTP_PORT']}`,
         OTELCOL_ZIPKIN_ENDPOINT: `${zipkinUrl}/api/v2/spans`,
         OTELCOL_PROMETHEUS_ENDPOINT: `127.0.0.1:${metricsPort}`,
         OTELCOL_SPANMETRICS_FLUSH_INTERVAL: '1s',
@@ -83,7 +83,7 @@ describe('OpenTelemetry Collector gateway tier', { timeout: 25 * 60_000 }, () =>
     assert.doesNotMatch(output, /error/i);
     const broken = join(mkdtempSync(join(tmpdir(), 'a2a-otelcol-broken-')), 'broken.yaml');
     copyFileSync(GATEWAY_CONFIG, broken);
-    writeFileSync(broken, readFileSync(broken, 'utf8').replace('exporters: [otlp_grpc/jaeger, zipkin, span_metrics]', 'exporters: [otlp_grpc/jaeger, zipkin, span_metrics, kafka]'));
+    writeFileSync(broken, readFileSync(broken, 'utf8').replace('exporters: [otlp_http/jaeger, zipkin, span_metrics]', 'exporters: [otlp_http/jaeger, zipkin, span_metrics, kafka]'));
     await assert.rejects(runScript('otelcol.sh', ['validate', broken]), /kafka/);
   });
 
