@@ -6,14 +6,17 @@
  * 2. Over HTTP, against the real CLI in its own process (embedded default plus an OTLP exporter to
  *    a local sink): 1 and 100 steps per request, with a bare node:http server as the baseline.
  * 3. Peak RSS of the collector process.
+ * 4. The OpenTelemetry Collector built from otelcol-builder.yaml, fed the same spans as OTLP/JSON
+ *    and exporting OTLP protobuf to the same sink (DESIGN §9 baseline).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { toOtelTraceId } from '../src/mapping/ids.js';
 import { SpanMapper } from '../src/mapping/to-readable-spans.js';
 import { readResponseTrace } from '../src/model/read-trace.js';
@@ -101,9 +104,9 @@ function peakRssMiB(pid: number | undefined): number {
 }
 
 /** Closed-loop load: CONCURRENCY clients, keep-alive, for SECONDS; bodies rotate so ids differ. */
-async function load(url: string, bodies: string[]): Promise<{ requestsPerSecond: number; failures: number }> {
+async function load(url: string, bodies: string[], path = '/v1/a2a/traces'): Promise<{ requestsPerSecond: number; failures: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const target = new URL('/v1/a2a/traces', url);
+  const target = new URL(path, url);
   let done = 0;
   let failures = 0;
   let next = 0;
@@ -111,7 +114,7 @@ async function load(url: string, bodies: string[]): Promise<{ requestsPerSecond:
   const one = (body: string): Promise<void> =>
     new Promise((resolve) => {
       const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        if (res.statusCode !== 202) failures++;
+        if (res.statusCode === undefined || res.statusCode >= 300) failures++;
         res.resume();
         res.on('end', resolve);
       });
@@ -132,6 +135,61 @@ async function load(url: string, bodies: string[]): Promise<{ requestsPerSecond:
   );
   agent.destroy();
   return { requestsPerSecond: done / ((Date.now() - started) / 1000), failures };
+}
+
+/** The same spans as OTLP/JSON, for feeding the OpenTelemetry Collector baseline. */
+function otlpJsonBodies(traces: Array<Record<string, unknown>>): string[] {
+  const mapper = new SpanMapper();
+  const receivedAt = { raw: '', epochSeconds: 1_800_000_000, nanos: 0, zoneAssumed: false };
+  return traces.map((value) => {
+    const { trace: read } = readResponseTrace(value);
+    const tree = buildStepTree(read, 'bench-agent', 'auto', []);
+    const spans = mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId(read.traceId), receivedAt });
+    return Buffer.from(JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array()).toString('utf8');
+  });
+}
+
+/** Starts the Collector built from otelcol-builder.yaml with a receiver -> batch -> otlp_http sink pipeline. */
+async function startOtelCollector(sinkUrl: string): Promise<{ child: ChildProcess; url: string } | undefined> {
+  let binary: string;
+  try {
+    binary = execFileSync('bash', ['scripts/backends/otelcol.sh', 'path'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop() ?? '';
+  } catch {
+    return undefined;
+  }
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const chosen = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(chosen));
+    });
+  });
+  const dir = mkdtempSync(join(os.tmpdir(), 'a2a-bench-otelcol-'));
+  const config = join(dir, 'bench.yaml');
+  writeFileSync(
+    config,
+    [
+      'receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:' + port + '"}}}}',
+      'processors: {batch: {}}',
+      'exporters: {otlp_http/sink: {endpoint: "' + sinkUrl + '", encoding: proto, retry_on_failure: {enabled: false}}}',
+      'service:',
+      '  telemetry: {metrics: {level: none}, logs: {level: warn}}',
+      '  pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [otlp_http/sink]}}',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(binary, ['--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      return { child, url };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  child.kill('SIGKILL');
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -165,7 +223,26 @@ async function main(): Promise<void> {
       ` | bare node:http ${Math.round(b.requestsPerSecond * steps).toLocaleString('en')} steps/s | ratio ${(c.requestsPerSecond / b.requestsPerSecond).toFixed(2)}x`;
     console.log(row('HTTP   1 step/request ', 1, coll1, bare1));
     console.log(row('HTTP 100 steps/request', 100, coll100, bare100));
-    console.log(`peak RSS: collector ${peakRssMiB(collector.child.pid).toFixed(0)} MiB, bare node:http ${peakRssMiB(bare.child.pid).toFixed(0)} MiB`);
+    const collectorRss = peakRssMiB(collector.child.pid);
+    console.log(`peak RSS: collector ${collectorRss.toFixed(0)} MiB, bare node:http ${peakRssMiB(bare.child.pid).toFixed(0)} MiB`);
+
+    const otelcol = await startOtelCollector(sinkUrl);
+    if (otelcol === undefined) {
+      console.log('OpenTelemetry Collector baseline: skipped (scripts/backends/otelcol.sh could not provide the binary)');
+    } else {
+      try {
+        const otlp1 = await load(otelcol.url, otlpJsonBodies(Array.from({ length: 1000 }, (_, i) => trace(1, i))), '/v1/traces');
+        const otlp100 = await load(otelcol.url, otlpJsonBodies(Array.from({ length: 50 }, (_, i) => trace(100, i))), '/v1/traces');
+        const vs = (label: string, steps: number, c: { requestsPerSecond: number }, o: { requestsPerSecond: number; failures: number }): string =>
+          `${label}: OpenTelemetry Collector (OTLP/JSON in, protobuf out) ${Math.round(o.requestsPerSecond * steps).toLocaleString('en')} spans/s (${o.failures} errors) | collector/Collector ${(c.requestsPerSecond / o.requestsPerSecond).toFixed(2)}x`;
+        console.log(vs('HTTP   1 span/request ', 1, coll1, otlp1));
+        console.log(vs('HTTP 100 spans/request', 100, coll100, otlp100));
+        const otelRss = peakRssMiB(otelcol.child.pid);
+        console.log(`peak RSS: OpenTelemetry Collector ${otelRss.toFixed(0)} MiB | collector/Collector ${(collectorRss / otelRss).toFixed(2)}x`);
+      } finally {
+        await stopProcess(otelcol.child);
+      }
+    }
   } finally {
     await stopProcess(collector.child);
     await stopProcess(bare.child);
