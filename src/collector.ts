@@ -94,7 +94,7 @@ export class Collector {
       ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes }, metrics)
       : undefined;
     if (this.store !== undefined) inProcess.push(this.store);
-    if (config.metrics.enabled) inProcess.push(new SpanMetricsExporter(this.registry, { maxLabelValues: config.metrics.max_label_values }));
+    if (config.metrics.enabled) inProcess.push(new SpanMetricsExporter(this.registry, { maxLabelValues: config.metrics.max_label_values, currency: config.mapping.currency }));
     inProcess.push(...(dependencies.extraConsumers ?? []));
     this.pipeline = new Pipeline(queued, inProcess);
 

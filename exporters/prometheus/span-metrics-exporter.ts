@@ -18,6 +18,8 @@ export interface SpanMetricsOptions {
   readonly durationBucketsSeconds?: readonly number[];
   /** Cost-per-trace histogram buckets, in the cost's own unit. */
   readonly traceCostBuckets?: readonly number[];
+  /** Currency label of traces whose steps carry no cost (the collector's `mapping.currency`). Default `USD`. */
+  readonly currency?: string;
 }
 
 const DEFAULT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -39,9 +41,11 @@ export class SpanMetricsExporter implements SpanExporter {
   private readonly targets: LabelLimiter;
   private readonly callTypes = new LabelLimiter(8);
   private readonly currencies = new LabelLimiter(8, 16);
+  private readonly defaultCurrency: string;
 
   constructor(registry: Registry, options: SpanMetricsOptions = {}) {
     const registers = [registry];
+    this.defaultCurrency = options.currency ?? 'USD';
     this.agents = new LabelLimiter(options.maxLabelValues ?? 100);
     this.targets = new LabelLimiter(options.maxLabelValues ?? 100);
     this.cost = new Counter({
@@ -86,7 +90,7 @@ export class SpanMetricsExporter implements SpanExporter {
 
   /** Expects the spans of whole traces in one call (the pipeline hands them over that way). */
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const perTrace = new Map<string, { start: number; end: number; cost: number; currency: string }>();
+    const perTrace = new Map<string, { start: number; end: number; cost: number; currency: string | undefined }>();
     for (const span of spans) {
       const a = span.attributes;
       const agent = this.agents.value(String(span.resource.attributes[names.ATTR_SERVICE_NAME] ?? 'unknown_service'));
@@ -97,7 +101,8 @@ export class SpanMetricsExporter implements SpanExporter {
       const seconds = Math.max(0, hrSeconds(span.duration));
       this.stepDuration.observe({ agent, call_type: callType }, seconds);
       const cost = a[names.ATTR_STEP_COST_EXCLUSIVE];
-      const currency = this.currencies.value(String(a[names.ATTR_COST_CURRENCY] ?? 'USD'));
+      const spanCurrency = a[names.ATTR_COST_CURRENCY];
+      const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
       if (typeof cost === 'number' && cost > 0) this.cost.inc({ agent, call_type: callType, target, currency }, cost);
       const tokens = a[names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE];
       if (typeof tokens === 'number' && tokens > 0) this.tokens.inc({ agent, call_type: callType, target }, tokens);
@@ -107,16 +112,19 @@ export class SpanMetricsExporter implements SpanExporter {
       const end = hrSeconds(span.endTime);
       const trace = perTrace.get(traceId);
       const spanCost = typeof cost === 'number' && cost > 0 ? cost : 0;
-      if (trace === undefined) perTrace.set(traceId, { start, end, cost: spanCost, currency });
+      // The trace's currency is that of its costed steps; steps without a cost carry none.
+      const costCurrency = typeof cost === 'number' ? currency : undefined;
+      if (trace === undefined) perTrace.set(traceId, { start, end, cost: spanCost, currency: costCurrency });
       else {
         trace.start = Math.min(trace.start, start);
         trace.end = Math.max(trace.end, end);
         trace.cost += spanCost;
+        trace.currency ??= costCurrency;
       }
     }
     for (const trace of perTrace.values()) {
       this.traceDuration.observe(Math.max(0, trace.end - trace.start));
-      this.traceCost.observe({ currency: trace.currency }, trace.cost);
+      this.traceCost.observe({ currency: trace.currency ?? this.currencies.value(this.defaultCurrency) }, trace.cost);
     }
     resultCallback({ code: ExportResultCode.SUCCESS });
   }

@@ -32,3 +32,21 @@ describe('span metrics cardinality', () => {
     await collector.shutdown();
   });
 });
+
+describe('span metrics currency', () => {
+  it('labels a trace cost with the configured currency even when the first step has no cost', async () => {
+    const { collector } = createTestCollector({ mapping: { currency: 'EUR' } });
+    const response = await postJson(collector, '/v1/a2a/traces', {
+      trace_id: 'eur',
+      steps: [
+        { step_id: 'root', call_type: 'HOST', name: 'free' },
+        { step_id: 'paid', parent_step_id: 'root', call_type: 'TOOL', name: 'llm', cost: 2.5 },
+      ],
+    });
+    assert.equal(response.status, 202);
+    const text = await (await collector.app.request('/metrics')).text();
+    assert.match(text, /^a2a_trace_cost_sum\{currency="EUR"\} 2\.5$/m);
+    assert.doesNotMatch(text, /currency="USD"/);
+    await collector.shutdown();
+  });
+});
