@@ -4,6 +4,7 @@
  * the pipeline in one call. Shared by the HTTP API and every other way in.
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { EnvelopeContext } from '../a2a/envelope-context.js';
 import { CollectorError, type FieldIssue } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import type { SpanMapper } from '../mapping/to-readable-spans.js';
@@ -12,11 +13,14 @@ import { buildStepTree, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
 import type { SpanConsumer } from '../pipeline/pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
-import { findTraces } from './find-traces.js';
+import { findTraces, findTracesInEventStream, type FoundTraces } from './find-traces.js';
 
 /** Per-request context of an ingest. */
 export interface IngestContext {
-  /** W3C `traceparent` of the request: the traces join that trace under that span. */
+  /**
+   * W3C `traceparent` of the request: the traces join that trace under that span. It wins over a
+   * `traceparent` in an envelope's metadata.
+   */
   readonly traceparent?: string | undefined;
   /** service.name of the agent that produced the traces; the configured default otherwise. */
   readonly service?: string | undefined;
@@ -32,6 +36,12 @@ export interface AcceptedTrace {
   readonly stepCount: number;
   /** Tolerated oddities. */
   readonly warnings: readonly ReadWarning[];
+}
+
+/** A trace read and ready to map, with what came with it. */
+export interface IntakeTrace extends ReadResult {
+  /** The A2A envelope the trace was found in: its ids, timestamps and `traceparent` reach the spans. */
+  readonly envelope?: EnvelopeContext | undefined;
 }
 
 /** Intake settings from configuration. */
@@ -55,17 +65,33 @@ export class TraceIntake {
   ) {}
 
   /**
-   * Ingests every trace in `body` (already JSON-decoded).
+   * Ingests every trace in `body` (already JSON-decoded): bare traces, arrays of them, and A2A
+   * envelopes (src/a2a).
    * @throws CollectorError 400-class when the body or any trace in it is invalid (nothing is taken),
+   *   `A2A_ERR_NO_TRACE_IN_ENVELOPE` for an envelope without a trace,
    *   `A2A_ERR_QUEUE_FULL` when the pipeline has no room (nothing is taken).
    */
   ingest(body: unknown, context: IngestContext = {}): AcceptedTrace[] {
-    const candidates = findTraces(body);
-    const read: ReadResult[] = [];
-    const issues: FieldIssue[] = [];
-    for (const candidate of candidates) {
+    return this.ingestFound(findTraces(body), context);
+  }
+
+  /**
+   * Ingests every trace in a `text/event-stream` transcript of `message/stream` or
+   * `SendStreamingMessage`; all its events are one envelope.
+   * @throws CollectorError as {@link ingest}, and `A2A_ERR_INVALID_JSON` when an event's data is not JSON.
+   */
+  ingestEventStream(text: string, context: IngestContext = {}): AcceptedTrace[] {
+    return this.ingestFound(findTracesInEventStream(text), context);
+  }
+
+  private ingestFound(found: FoundTraces, context: IngestContext): AcceptedTrace[] {
+    const read: IntakeTrace[] = [];
+    const issues: FieldIssue[] = [...found.issues];
+    for (const candidate of found.candidates) {
       try {
-        read.push(readResponseTrace(candidate.value, candidate.path, this.options));
+        const result = readResponseTrace(candidate.value, candidate.path, this.options);
+        const warnings = [...result.warnings, ...(candidate.envelope?.warnings ?? []), ...found.warnings];
+        read.push({ trace: result.trace, warnings, envelope: candidate.envelope });
       } catch (error) {
         if (!(error instanceof CollectorError) || error.code === 'A2A_ERR_NESTING_TOO_DEEP') throw error;
         issues.push(...error.issues);
@@ -76,21 +102,33 @@ export class TraceIntake {
   }
 
   /** Maps already-read traces and hands them to the pipeline. */
-  accept(traces: readonly ReadResult[], context: IngestContext): AcceptedTrace[] {
-    const parent = parseTraceParent(context.traceparent);
+  accept(traces: readonly IntakeTrace[], context: IngestContext): AcceptedTrace[] {
+    const headerParent = parseTraceParent(context.traceparent);
     const receivedAt = nowTimestamp();
     const service = context.service ?? this.options.defaultService;
     const spans: ReadableSpan[] = [];
     const accepted: AcceptedTrace[] = [];
     let stepCount = 0;
-    for (const { trace, warnings } of traces) {
+    for (const { trace, warnings, envelope } of traces) {
       const allWarnings = [...warnings];
-      if (context.traceparent !== undefined && parent === undefined) {
+      if (context.traceparent !== undefined && headerParent === undefined) {
         allWarnings.push({ path: '', code: 'traceparent_invalid', message: 'traceparent header is not valid W3C trace context; ignored' });
+      }
+      let parent = headerParent;
+      const fromEnvelope = envelope?.traceparent;
+      if (parent === undefined && fromEnvelope !== undefined) {
+        parent = parseTraceParent(fromEnvelope.value);
+        if (parent === undefined) {
+          allWarnings.push({
+            path: fromEnvelope.path,
+            code: 'traceparent_invalid',
+            message: 'traceparent in the envelope metadata is not valid W3C trace context; ignored',
+          });
+        }
       }
       const tree = buildStepTree(trace, service, this.options.costMode, allWarnings);
       const otelTraceId = parent?.traceId ?? toOtelTraceId(trace.traceId);
-      spans.push(...this.mapper.toReadableSpans({ tree, otelTraceId, parentSpanId: parent?.spanId, receivedAt }));
+      spans.push(...this.mapper.toReadableSpans({ tree, otelTraceId, parentSpanId: parent?.spanId, receivedAt, envelope }));
       accepted.push({ traceId: otelTraceId, a2aTraceId: trace.traceId, stepCount: tree.nodes.length, warnings: allWarnings });
       stepCount += tree.nodes.length;
     }

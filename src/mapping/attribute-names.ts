@@ -36,6 +36,17 @@ export const ATTR_GEN_AI_USAGE_TOTAL_TOKENS = 'gen_ai.usage.total_tokens';
 export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 
+/** The A2A `contextId` of the envelope a trace came in (GenAI semantic conventions). */
+export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
+
+/** Envelope attributes: on the spans of the outermost trace (task id) and on envelope events. */
+export const ATTR_TASK_ID = 'a2a.task.id';
+export const ATTR_TASK_STATE = 'a2a.task.state';
+export const ATTR_MESSAGE_ID = 'a2a.message.id';
+export const ATTR_MESSAGE_ROLE = 'a2a.message.role';
+export const ATTR_ARTIFACT_ID = 'a2a.artifact.id';
+export const ATTR_ARTIFACT_NAME = 'a2a.artifact.name';
+
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
 export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
@@ -46,6 +57,12 @@ export const ATTR_EVENT_TIMESTAMP = 'a2a.timestamp';
 export const EVENT_STEP_START = 'a2a.step.start';
 export const EVENT_STEP_END = 'a2a.step.end';
 export const EVENT_EXCEPTION = 'exception';
+
+/** Envelope events on the root span: a task status's timestamp, and timestamp-extension stamps by owner. */
+export const EVENT_TASK_STATUS = 'a2a.task.status';
+export const EVENT_TASK_TIMESTAMP = 'a2a.task.timestamp';
+export const EVENT_MESSAGE_TIMESTAMP = 'a2a.message.timestamp';
+export const EVENT_ARTIFACT_TIMESTAMP = 'a2a.artifact.timestamp';
 
 /** Name of the instrumentation scope on every span the collector emits. */
 export const SCOPE_NAME = 'a2a-trace-collector';

@@ -6,6 +6,7 @@ import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, typ
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../a2a/envelope-context.js';
 import { addMillis } from '../model/timestamp.js';
 import type { StepNode, StepTree } from '../model/step-tree.js';
 import type { A2AStep, TraceTimestamp } from '../model/types.js';
@@ -37,8 +38,13 @@ export interface TraceMappingInput {
   readonly parentSpanId?: string | undefined;
   /** When the trace was received; used only for steps that carry no time at all. */
   readonly receivedAt: TraceTimestamp;
-  /** Extra events to hang on spans, keyed by step id of the outermost trace (or `''` for the root). */
-  readonly extraEvents?: ReadonlyMap<string, readonly TimedEvent[]>;
+  /**
+   * The A2A envelope the trace came in. Its `contextId` (`gen_ai.conversation.id`) and task id
+   * (`a2a.task.id`) go on every span of the outermost trace (nested traces are other agents' tasks);
+   * its task status timestamps and timestamp-extension stamps become events on the first root span,
+   * in time order.
+   */
+  readonly envelope?: EnvelopeContext | undefined;
 }
 
 /** A ReadableSpan assembled from a step; immutable once built. */
@@ -106,6 +112,7 @@ export class SpanMapper {
     const spanIds = new Map<StepNode, string>();
     const usedSpanIds = new Set<string>();
     const spans: ReadableSpan[] = [];
+    const envelopeEvents = input.envelope === undefined ? [] : toEnvelopeEvents(input.envelope.marks);
     for (const node of input.tree.nodes) {
       let spanId = toOtelSpanId(node.step.stepId, input.otelTraceId, node.step.a2aTraceId);
       // A 16-hex step id is kept as is, so two nested traces can bring the same one.
@@ -113,7 +120,7 @@ export class SpanMapper {
       usedSpanIds.add(spanId);
       spanIds.set(node, spanId);
       const parentSpanId = node.parent === undefined ? input.parentSpanId : spanIds.get(node.parent);
-      spans.push(this.toReadableSpan(node, input, spanId, parentSpanId));
+      spans.push(this.toReadableSpan(node, input, spanId, parentSpanId, envelopeEvents));
     }
     return spans;
   }
@@ -123,6 +130,7 @@ export class SpanMapper {
     input: TraceMappingInput,
     spanId: string,
     parentSpanId: string | undefined,
+    envelopeEvents: readonly TimedEvent[],
   ): ReadableSpan {
     const step = node.step;
     const attributes: Attributes = {};
@@ -179,6 +187,10 @@ export class SpanMapper {
     if (node.orphan) attributes[names.ATTR_STEP_ORPHAN] = true;
     if (node.cycleBroken) attributes[names.ATTR_STEP_CYCLE_BROKEN] = true;
     if (step.start?.zoneAssumed === true || step.end?.zoneAssumed === true) attributes[names.ATTR_STEP_ZONE_ASSUMED] = true;
+    if (input.envelope !== undefined && node.nestingLevel === 0) {
+      if (input.envelope.contextId !== undefined) attributes[names.ATTR_GEN_AI_CONVERSATION_ID] = input.envelope.contextId;
+      if (input.envelope.taskId !== undefined) attributes[names.ATTR_TASK_ID] = input.envelope.taskId;
+    }
 
     const { start, end, inFlight, timeMissing } = spanTimes(step, input.receivedAt);
     if (inFlight) attributes[names.ATTR_STEP_IN_FLIGHT] = true;
@@ -203,12 +215,7 @@ export class SpanMapper {
       if (step.error.type !== undefined) exception[names.ATTR_EXCEPTION_TYPE] = step.error.type;
       events.push({ name: names.EVENT_EXCEPTION, time: endTime, attributes: exception });
     }
-    if (input.extraEvents !== undefined) {
-      const own = node.nestingLevel === 0 ? input.extraEvents.get(step.stepId) : undefined;
-      if (own !== undefined) events.push(...own);
-      const forRoot = input.tree.roots[0] === node ? input.extraEvents.get('') : undefined;
-      if (forRoot !== undefined) events.push(...forRoot);
-    }
+    if (envelopeEvents.length > 0 && input.tree.roots[0] === node) events.push(...envelopeEvents);
     const traceFlags = TraceFlags.SAMPLED;
     return new StepSpan(
       { traceId: input.otelTraceId, spanId, traceFlags },
@@ -232,6 +239,28 @@ export class SpanMapper {
       if (value !== undefined) attributes[key] = value;
     }
   }
+}
+
+const MARK_EVENT_NAMES: Readonly<Record<EnvelopeMarkSource, string>> = {
+  task_status: names.EVENT_TASK_STATUS,
+  task: names.EVENT_TASK_TIMESTAMP,
+  message: names.EVENT_MESSAGE_TIMESTAMP,
+  artifact: names.EVENT_ARTIFACT_TIMESTAMP,
+};
+
+/** Span events for the moments an envelope recorded, in time order (stable for equal times). */
+function toEnvelopeEvents(marks: readonly EnvelopeMark[]): TimedEvent[] {
+  const ordered = [...marks].sort((a, b) => a.time.epochSeconds - b.time.epochSeconds || a.time.nanos - b.time.nanos);
+  return ordered.map((mark) => {
+    const attributes: Attributes = { [names.ATTR_EVENT_TIMESTAMP]: mark.time.raw };
+    if (mark.state !== undefined) attributes[names.ATTR_TASK_STATE] = mark.state;
+    if (mark.taskId !== undefined) attributes[names.ATTR_TASK_ID] = mark.taskId;
+    if (mark.messageId !== undefined) attributes[names.ATTR_MESSAGE_ID] = mark.messageId;
+    if (mark.role !== undefined) attributes[names.ATTR_MESSAGE_ROLE] = mark.role;
+    if (mark.artifactId !== undefined) attributes[names.ATTR_ARTIFACT_ID] = mark.artifactId;
+    if (mark.artifactName !== undefined) attributes[names.ATTR_ARTIFACT_NAME] = mark.artifactName;
+    return { name: MARK_EVENT_NAMES[mark.source], time: toHrTime(mark.time), attributes };
+  });
 }
 
 interface SpanTimes {
