@@ -4,12 +4,11 @@
  */
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
-import { looksLikeEventStream } from '../a2a/sse-parser.js';
 import { CollectorError } from '../errors.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RejectReason, SelfMetrics } from '../telemetry/self-metrics.js';
-import type { AcceptedTrace, IngestContext, TraceIntake } from './trace-intake.js';
+import { isEventStreamMediaType, type TraceIntake } from './trace-intake.js';
 import { indexPage } from './index-page.js';
 import { readBodyText } from './read-body.js';
 
@@ -38,25 +37,8 @@ const REJECT_REASONS: Partial<Record<CollectorError['code'], RejectReason>> = {
 };
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
-const EVENT_STREAM_MEDIA_TYPE = /^text\/event-stream\b/i;
 // curl -d sends application/x-www-form-urlencoded unless told otherwise; its body is still our JSON.
 const LENIENT_MEDIA_TYPE = /^(?:text\/plain|application\/x-www-form-urlencoded)\b/i;
-
-/**
- * Ingests a body by its content type: an event stream as one, anything else as JSON, unless it is
- * not JSON but reads as an event stream (a transcript saved to a file and sent with curl).
- */
-function ingestBody(intake: TraceIntake, contentType: string, text: string, context: IngestContext): AcceptedTrace[] {
-  if (EVENT_STREAM_MEDIA_TYPE.test(contentType)) return intake.ingestEventStream(text, context);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    if (looksLikeEventStream(text)) return intake.ingestEventStream(text, context);
-    throw new CollectorError('A2A_ERR_INVALID_JSON', 'the body is not valid JSON', [{ path: '', reason: (error as Error).message }]);
-  }
-  return intake.ingest(body, context);
-}
 
 function errorResponse(c: Context, error: CollectorError): Response {
   if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
@@ -88,14 +70,14 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     },
     async (c) => {
       const contentType = c.req.header('content-type') ?? 'application/json';
-      if (!JSON_MEDIA_TYPE.test(contentType) && !EVENT_STREAM_MEDIA_TYPE.test(contentType) && !LENIENT_MEDIA_TYPE.test(contentType)) {
+      if (!JSON_MEDIA_TYPE.test(contentType) && !isEventStreamMediaType(contentType) && !LENIENT_MEDIA_TYPE.test(contentType)) {
         throw new CollectorError(
           'A2A_ERR_UNSUPPORTED_MEDIA_TYPE',
           `content type ${contentType} is not accepted; send application/json, or text/event-stream for a stream transcript`,
         );
       }
       const text = await readBodyText(c, options.maxBodyBytes);
-      const accepted = ingestBody(intake, contentType, text, {
+      const accepted = intake.ingestText(text, contentType, {
         traceparent: c.req.header('traceparent'),
         service: c.req.query('service') ?? c.req.header('x-a2a-agent-name'),
       });

@@ -5,6 +5,7 @@
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EnvelopeContext } from '../a2a/envelope-context.js';
+import { looksLikeEventStream } from '../a2a/sse-parser.js';
 import { CollectorError, type FieldIssue } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import type { SpanMapper } from '../mapping/to-readable-spans.js';
@@ -14,6 +15,11 @@ import type { ReadWarning, TraceTimestamp } from '../model/types.js';
 import type { SpanConsumer } from '../pipeline/pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { findTraces, findTracesInEventStream, type FoundTraces } from './find-traces.js';
+
+/** Whether a media type (a Content-Type value) names an event stream. */
+export function isEventStreamMediaType(mediaType: string): boolean {
+  return /^text\/event-stream\b/i.test(mediaType.trim());
+}
 
 /** Per-request context of an ingest. */
 export interface IngestContext {
@@ -73,6 +79,24 @@ export class TraceIntake {
    */
   ingest(body: unknown, context: IngestContext = {}): AcceptedTrace[] {
     return this.ingestFound(findTraces(body), context);
+  }
+
+  /**
+   * Ingests a body given as text: a `text/event-stream` transcript when the media type says so,
+   * JSON otherwise, unless the text is not JSON but reads as an event stream (a transcript saved
+   * to a file and sent with curl -d).
+   * @throws CollectorError as {@link ingest}, and `A2A_ERR_INVALID_JSON` for text that is neither.
+   */
+  ingestText(text: string, mediaType: string | undefined, context: IngestContext = {}): AcceptedTrace[] {
+    if (mediaType !== undefined && isEventStreamMediaType(mediaType)) return this.ingestEventStream(text, context);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      if (looksLikeEventStream(text)) return this.ingestEventStream(text, context);
+      throw new CollectorError('A2A_ERR_INVALID_JSON', 'the body is not valid JSON', [{ path: '', reason: (error as Error).message }]);
+    }
+    return this.ingest(body, context);
   }
 
   /**

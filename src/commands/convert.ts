@@ -1,0 +1,49 @@
+/**
+ * @module `convert FILE`: prints the OTLP/JSON export request the collector would send for a file,
+ * without any server, through the same intake and mapping as ingest. For debugging an agent's output.
+ */
+import { readFile } from 'node:fs/promises';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Registry } from 'prom-client';
+import { TraceIntake } from '../ingest/trace-intake.js';
+import { SpanMapper } from '../mapping/to-readable-spans.js';
+import { SelfMetrics } from '../telemetry/self-metrics.js';
+import { COLLECTOR_VERSION } from '../version.js';
+import { EXIT_USAGE, loadCommandConfig, type Command } from './command.js';
+import { mediaTypeOf } from './send.js';
+
+/** The `convert` command. */
+export const convertCommand: Command = async (options) => {
+  const file = options.args[0];
+  if (file === undefined || options.args.length > 1) {
+    options.stderr('convert needs exactly one FILE\n');
+    return EXIT_USAGE;
+  }
+  const config = await loadCommandConfig(options);
+  const text = await readFile(file, 'utf8');
+  const spans: ReadableSpan[] = [];
+  const intake = new TraceIntake(
+    new SpanMapper({
+      currency: config.mapping.currency,
+      maxAttributeLength: config.mapping.max_attribute_length,
+      resourceAttributes: config.service.resource_attributes,
+      collectorVersion: COLLECTOR_VERSION,
+    }),
+    { consume: (batch) => void spans.push(...batch) },
+    {
+      defaultService: config.service.name,
+      costMode: config.mapping.cost_mode,
+      maxNestingDepth: config.mapping.max_nesting_depth,
+      maxSteps: config.mapping.max_steps_per_trace,
+    },
+    new SelfMetrics(new Registry()),
+  );
+  const accepted = intake.ingestText(text, mediaTypeOf(file, text));
+  for (const trace of accepted) {
+    for (const warning of trace.warnings) options.stderr(`warning ${warning.path === '' ? '(root)' : warning.path}: ${warning.message}\n`);
+  }
+  const request = JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array();
+  options.stdout(`${JSON.stringify(JSON.parse(Buffer.from(request).toString('utf8')), null, 2)}\n`);
+  return 0;
+};
