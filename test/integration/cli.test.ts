@@ -16,6 +16,39 @@ function writeConfig(text: string): string {
   return file;
 }
 
+async function startServe(): Promise<{ url: string; stop: () => Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [...CLI, '--port', '0'], { cwd: ROOT, env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /"msg":"collector listening","url":"([^"]+)"/.exec(stderr);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    stderr: () => stderr,
+    stop: () => {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+function runCli(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 describe('a2a-trace-collector CLI', () => {
   it('validate lists every problem with its key path and exits non-zero', () => {
     const file = writeConfig('server:\n  port: -1\nexporters:\n  otlp:\n    endpoint: ftp://x\n  nope: {}\n');
@@ -43,29 +76,66 @@ describe('a2a-trace-collector CLI', () => {
   });
 
   it('serve starts on the embedded default with no config, answers, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [...CLI, '--port', '0'], { cwd: ROOT, env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /"msg":"collector listening","url":"([^"]+)"/.exec(stderr);
-        if (match?.[1] !== undefined) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const accepted = await fetch(`${url}/v1/a2a/traces`, {
+    const server = await startServe();
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const accepted = await fetch(`${server.url}/v1/a2a/traces`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ trace_id: 'cli-trace', steps: [{ step_id: 's', call_type: 'TOOL', name: 'x', cost: 2 }] }),
     });
     assert.equal(accepted.status, 202);
-    const trace = (await (await fetch(`${url}/api/traces/cli-trace`)).json()) as { summary: { totalCost: number } };
+    const trace = (await (await fetch(`${server.url}/api/traces/cli-trace`)).json()) as { summary: { totalCost: number } };
     assert.equal(trace.summary.totalCost, 2);
-    assert.equal((await fetch(`${url}/healthz`)).status, 200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    assert.match(stderr, /"msg":"collector stopped"/);
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    assert.equal(await server.stop(), 0);
+    assert.match(server.stderr(), /"msg":"collector stopped"/);
   });
+
+  it('refuses an oversize body sent in chunks without Content-Length, and keeps serving', async () => {
+    const server = await startServe();
+    try {
+      // 9 MiB in 64 KiB chunks, no Content-Length: the limit must hold while streaming.
+      const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 144; i++) controller.enqueue(chunk);
+          controller.close();
+        },
+      });
+      const response = await fetch(`${server.url}/v1/a2a/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+      assert.equal(response.status, 413);
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('send posts captured JSON and SSE files and prints what was accepted; convert prints the OTLP JSON', async () => {
+    const server = await startServe();
+    try {
+      const fixtures = join(ROOT, 'test', 'fixtures');
+      const sent = await runCli(['send', join(fixtures, 'nested-multi-agent.json'), join(fixtures, 'a2a', 'v03-message-stream.sse'), '--to', server.url]);
+      assert.equal(sent.status, 0, sent.stderr);
+      assert.match(sent.stdout, /nested-multi-agent\.json: accepted trace trace-7f3c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6 as [0-9a-f]{32} \(6 steps, 0 warnings\)/);
+      assert.match(sent.stdout, /v03-message-stream\.sse: accepted trace \S+ as [0-9a-f]{32} \(\d+ steps/);
+      const list = (await (await fetch(`${server.url}/api/traces`)).json()) as { traces: unknown[] };
+      assert.equal(list.traces.length, 2);
+
+      const refused = await runCli(['send', join(fixtures, 'a2a', 'v03-task-without-trace.json'), '--to', server.url]);
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /refused \(HTTP 422\) A2A_ERR_NO_TRACE_IN_ENVELOPE/);
+    } finally {
+      await server.stop();
+    }
+    const converted = await runCli(['convert', join(ROOT, 'test', 'fixtures', 'nested-multi-agent.json')]);
+    assert.equal(converted.status, 0, converted.stderr);
+    const otlp = JSON.parse(converted.stdout) as {
+      resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<{ name: string }> }> }>;
+    };
+    const services = otlp.resourceSpans.map((rs) => rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue).sort();
+    assert.deepEqual(services, ['a2a-agent', 'weather-agent']);
+    const names = otlp.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => span.name))).sort();
+    assert.deepEqual(names, ['execute_tool forecast_api', 'execute_tool llm_summarize', 'execute_tool lookup_city', 'host trip-planner.handle', 'host weather-agent.handle', 'invoke_agent weather-agent']);
+  });
+;
 });
