@@ -102,7 +102,7 @@ describe('a2a-trace-collector CLI', () => {
           controller.close();
         },
       });
-      const response = await fetch(`${server.url}/v1/a2a/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+      const response = await fetch(`${server.url}/v1/a2a/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' });
       assert.equal(response.status, 413);
       assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
     } finally {
