@@ -5,10 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { builtInExporterFactories } from '../../exporters/index.js';
-import { Collector, type ListenAddress } from '../../src/collector.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { readFixture } from '../helpers/collector-harness.js';
+import { postNestedFixture, startLiveCollector } from '../helpers/live-collector.js';
 import { eventually, startBackend, type RunningBackend } from '../helpers/backends.js';
 
 interface JaegerTag {
@@ -44,12 +41,6 @@ const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.
 const events = (span: JaegerSpan): string[] =>
   span.logs.map((log) => String(log.fields.find((field) => field.key === 'event')?.value)).sort();
 
-async function startCollector(env: NodeJS.ProcessEnv): Promise<{ collector: Collector; address: ListenAddress }> {
-  const config = await loadConfig({ env, overrides: { server: { port: 0 } } }, builtInExporterFactories);
-  const collector = new Collector(config, { processMetrics: false });
-  return { collector, address: await collector.start() };
-}
-
 describe('real Jaeger v2', { timeout: 25 * 60_000 }, () => {
   let jaeger: RunningBackend;
   let queryUrl: string;
@@ -65,17 +56,9 @@ describe('real Jaeger v2', { timeout: 25 * 60_000 }, () => {
   });
 
   it('receives a nested multi-agent trace over OTLP/protobuf with the tree, services, cost, events and errors intact', async () => {
-    const { collector, address } = await startCollector({ OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl });
+    const { collector, address } = await startLiveCollector({ OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl });
     try {
-      const response = await fetch(`${address.url}/v1/a2a/traces?service=trip-planner`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(readFixture('nested-multi-agent.json')),
-      });
-      assert.equal(response.status, 202);
-      const { accepted } = (await response.json()) as { accepted: Array<{ traceId: string }> };
-      const traceId = accepted[0]?.traceId ?? '';
-
+      const traceId = await postNestedFixture(address);
       const trace = await readJaegerTrace(queryUrl, traceId, 6);
       assert.equal(trace.traceID, traceId);
       assert.equal(trace.spans.length, 6);
@@ -125,7 +108,7 @@ describe('real Jaeger v2', { timeout: 25 * 60_000 }, () => {
   });
 
   it('also exports OTLP/JSON when OTEL_EXPORTER_OTLP_PROTOCOL=http/json', async () => {
-    const { collector, address } = await startCollector({ OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'json-agent' });
+    const { collector, address } = await startLiveCollector({ OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'json-agent' });
     try {
       const response = await fetch(`${address.url}/v1/a2a/traces`, {
         method: 'POST',

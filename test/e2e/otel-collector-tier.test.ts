@@ -9,10 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { builtInExporterFactories } from '../../exporters/index.js';
-import { Collector } from '../../src/collector.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { readFixture } from '../helpers/collector-harness.js';
+import { postNestedFixture, startLiveCollector } from '../helpers/live-collector.js';
 import { eventually, freePort, runScript, startBackend, type RunningBackend } from '../helpers/backends.js';
 
 const GATEWAY_CONFIG = fileURLToPath(new URL('../../otel-collector.yaml', import.meta.url));
@@ -88,17 +85,9 @@ describe('OpenTelemetry Collector gateway tier', { timeout: 25 * 60_000 }, () =>
   });
 
   it('carries a trace from the sidecar through the gateway to Jaeger, Zipkin and Prometheus', async () => {
-    const config = await loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: gatewayOtlpHttp }, overrides: { server: { port: 0 } } }, builtInExporterFactories);
-    const sidecar = new Collector(config, { processMetrics: false });
-    const address = await sidecar.start();
+    const { collector: sidecar, address } = await startLiveCollector({ OTEL_EXPORTER_OTLP_ENDPOINT: gatewayOtlpHttp });
     try {
-      const response = await fetch(`${address.url}/v1/a2a/traces?service=trip-planner`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(readFixture('nested-multi-agent.json')),
-      });
-      assert.equal(response.status, 202);
-      const traceId = ((await response.json()) as { accepted: Array<{ traceId: string }> }).accepted[0]?.traceId ?? '';
+      const traceId = await postNestedFixture(address);
 
       const jaegerTrace = await eventually(async () => {
         const body = (await (await fetch(`${jaegerQueryUrl}/api/traces/${traceId}`)).json()) as {

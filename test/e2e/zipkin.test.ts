@@ -5,10 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { builtInExporterFactories } from '../../exporters/index.js';
-import { Collector, type ListenAddress } from '../../src/collector.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { readFixture } from '../helpers/collector-harness.js';
+import { postNestedFixture, startLiveCollector } from '../helpers/live-collector.js';
 import { eventually, freePort, startBackend, type RunningBackend } from '../helpers/backends.js';
 
 interface ZipkinSpan {
@@ -38,23 +35,6 @@ async function jaegerSpanCount(queryUrl: string, traceId: string): Promise<numbe
   return body.data[0]?.spans.length;
 }
 
-async function startCollector(env: NodeJS.ProcessEnv, overrides: Record<string, unknown> = {}): Promise<{ collector: Collector; address: ListenAddress }> {
-  const config = await loadConfig({ env, overrides: { server: { port: 0 }, ...overrides } }, builtInExporterFactories);
-  const collector = new Collector(config, { processMetrics: false });
-  return { collector, address: await collector.start() };
-}
-
-async function postFixture(address: ListenAddress): Promise<string> {
-  const response = await fetch(`${address.url}/v1/a2a/traces?service=trip-planner`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(readFixture('nested-multi-agent.json')),
-  });
-  assert.equal(response.status, 202);
-  const { accepted } = (await response.json()) as { accepted: Array<{ traceId: string }> };
-  return accepted[0]?.traceId ?? '';
-}
-
 describe('real Zipkin, next to real Jaeger', { timeout: 25 * 60_000 }, () => {
   let zipkin: RunningBackend;
   let jaeger: RunningBackend;
@@ -76,12 +56,12 @@ describe('real Zipkin, next to real Jaeger', { timeout: 25 * 60_000 }, () => {
   });
 
   it('delivers the nested trace to Zipkin and Jaeger, each through its own exporter', async () => {
-    const { collector, address } = await startCollector({
+    const { collector, address } = await startLiveCollector({
       OTEL_EXPORTER_OTLP_ENDPOINT: jaegerOtlpUrl,
       OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkinUrl}/api/v2/spans`,
     });
     try {
-      const traceId = await postFixture(address);
+      const traceId = await postNestedFixture(address);
       const spans = await readZipkinTrace(zipkinUrl, traceId, 6);
       assert.equal(spans.length, 6);
       const byStep = new Map(spans.map((span) => [span.tags['a2a.step.id'], span]));
@@ -131,7 +111,7 @@ describe('real Zipkin, next to real Jaeger', { timeout: 25 * 60_000 }, () => {
 
   it('keeps exporting to Jaeger while Zipkin is down', async () => {
     const deadZipkin = `http://127.0.0.1:${await freePort()}/api/v2/spans`;
-    const { collector, address } = await startCollector(
+    const { collector, address } = await startLiveCollector(
       {},
       {
         exporters: {
@@ -141,7 +121,7 @@ describe('real Zipkin, next to real Jaeger', { timeout: 25 * 60_000 }, () => {
       },
     );
     try {
-      const traceId = await postFixture(address);
+      const traceId = await postNestedFixture(address);
       assert.equal(await eventually(() => jaegerSpanCount(jaegerQueryUrl, traceId).then((n) => (n === 6 ? n : undefined))), 6);
       // Jaeger can hold the spans a moment before the exporter's callback has counted them.
       const metrics = await eventually(async () => {
