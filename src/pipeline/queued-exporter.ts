@@ -22,7 +22,11 @@ export interface QueueOptions {
 }
 
 interface QueuedBatch {
-  spans: ReadableSpan[];
+  /** The caller's list; never modified, because other queues and consumers hold the same one. */
+  readonly spans: readonly ReadableSpan[];
+  /** How many of `spans` were already taken by an earlier export. */
+  taken: number;
+  /** Estimated bytes of the spans not yet taken. */
   bytes: number;
 }
 
@@ -61,9 +65,9 @@ export class QueuedExporter {
   }
 
   /** Adds spans to the queue; an export starts when a batch is full or the delay has passed. */
-  enqueue(spans: ReadableSpan[], bytes: number): void {
+  enqueue(spans: readonly ReadableSpan[], bytes: number): void {
     if (spans.length === 0) return;
-    this.batches.push({ spans, bytes });
+    this.batches.push({ spans, taken: 0, bytes });
     this.queuedBytes += bytes;
     this.queuedSpans += spans.length;
     this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
@@ -106,22 +110,19 @@ export class QueuedExporter {
   }
 
   /** Takes up to `maxBatch` spans off the front of the queue, splitting a queued batch if needed. */
-  private takeBatch(): QueuedBatch {
+  private takeBatch(): { spans: ReadableSpan[]; bytes: number } {
     const spans: ReadableSpan[] = [];
     let bytes = 0;
     while (spans.length < this.maxBatch && this.batches.length > 0) {
       const head = this.batches[0] as QueuedBatch;
-      const room = this.maxBatch - spans.length;
-      if (head.spans.length <= room) {
-        spans.push(...head.spans);
-        bytes += head.bytes;
-        this.batches.shift();
-      } else {
-        const share = Math.round((head.bytes * room) / head.spans.length);
-        spans.push(...head.spans.splice(0, room));
-        head.bytes -= share;
-        bytes += share;
-      }
+      const left = head.spans.length - head.taken;
+      const count = Math.min(left, this.maxBatch - spans.length);
+      const share = count === left ? head.bytes : Math.round((head.bytes * count) / left);
+      for (let i = head.taken; i < head.taken + count; i++) spans.push(head.spans[i] as ReadableSpan);
+      head.taken += count;
+      head.bytes -= share;
+      bytes += share;
+      if (head.taken === head.spans.length) this.batches.shift();
     }
     return { spans, bytes };
   }

@@ -23,11 +23,20 @@ export interface RetryOptions {
   readonly onFailure?: (error: Error | undefined) => void;
 }
 
-/** An error that retrying cannot fix (a 4xx other than 429 from the backend, say). */
+const PERMANENT_STATUSES = new Set([400, 401, 403, 404, 405, 413, 415, 422]);
+
+/**
+ * An error that retrying cannot fix: a 4xx other than 408 and 429 from the backend. The OTLP
+ * exporters put the HTTP status in the error's `code` (with the status text as message); the Zipkin
+ * exporter writes it into the message.
+ */
 export function isPermanent(result: ExportResult): boolean {
-  const message = result.error?.message ?? '';
-  // OTel JS exporters report non-retryable HTTP statuses in the error text.
-  return /\b(400|401|403|404|405|413|415|422)\b/.test(message);
+  const error = result.error;
+  if (error === undefined) return false;
+  const code: unknown = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'number') return PERMANENT_STATUSES.has(code);
+  const status = /\bstatus code from \w+: (\d{3})\b/.exec(error.message)?.[1] ?? /\b(4\d\d)\b/.exec(error.message)?.[1];
+  return status !== undefined && PERMANENT_STATUSES.has(Number(status));
 }
 
 /** Wraps an exporter so that every export is retried per {@link RetryOptions}. */

@@ -4,7 +4,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import { QueuedExporter } from '../../src/pipeline/queued-exporter.js';
-import { RetryingExporter } from '../../src/pipeline/retrying-exporter.js';
+import { RetryingExporter, isPermanent } from '../../src/pipeline/retrying-exporter.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 
@@ -127,4 +127,41 @@ describe('exportOnce timeout', () => {
     assert.equal(result.code, ExportResultCode.SUCCESS);
     assert.equal(calls, 2);
   });
+});
+
+describe('QueuedExporter sharing', () => {
+  it('never changes the span list it was given, so queues fed the same list each export all of it', async () => {
+    const metrics = new SelfMetrics(new Registry());
+    const first = new ScriptedExporter(() => ok);
+    const second = new ScriptedExporter(() => ok);
+    const a = new QueuedExporter(first, { name: 'a', maxExportBatchSize: 2, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    const b = new QueuedExporter(second, { name: 'b', maxExportBatchSize: 3, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    const shared = fakeSpans(5);
+    a.enqueue(shared, 50);
+    b.enqueue(shared, 50);
+    await Promise.all([a.forceFlush(5_000), b.forceFlush(5_000)]);
+    assert.deepEqual(first.calls, [2, 2, 1]);
+    assert.deepEqual(second.calls, [3, 2]);
+    assert.equal(shared.length, 5);
+  });
+});
+
+describe('isPermanent', () => {
+  const withCode = (message: string, code: number): ExportResult => ({
+    code: ExportResultCode.FAILED,
+    error: Object.assign(new Error(message), { code }),
+  });
+  const cases: Array<[string, ExportResult, boolean]> = [
+    ['OTLP 400 (status in code)', withCode('Bad Request', 400), true],
+    ['OTLP 413', withCode('Payload Too Large', 413), true],
+    ['OTLP 429 is retryable', withCode('Too Many Requests', 429), false],
+    ['OTLP 503 is retryable', withCode('Service Unavailable', 503), false],
+    ['Zipkin 400 (status in message)', failed('Got unexpected status code from zipkin: 400'), true],
+    ['Zipkin 500', failed('Got unexpected status code from zipkin: 500'), false],
+    ['connection refused', failed('connect ECONNREFUSED 127.0.0.1:9'), false],
+    ['no error', { code: ExportResultCode.FAILED }, false],
+  ];
+  for (const [label, result, expected] of cases) {
+    it(label, () => assert.equal(isPermanent(result), expected));
+  }
 });
