@@ -16,6 +16,24 @@ import type { SpanConsumer } from '../pipeline/pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { findTraces, findTracesInEventStream, type FoundTraces } from './find-traces.js';
 
+/**
+ * Runs `work`, turning a stack overflow into a 400: JSON that parses can still nest too deeply for
+ * the recursive walks after it (envelope search, JSON.stringify of parameters). V8 unwinds a stack
+ * overflow cleanly, so catching it here costs nothing on the normal path.
+ */
+function refuseStackOverflow<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new CollectorError('A2A_ERR_NESTING_TOO_DEEP', 'the body nests objects or arrays too deeply to read', [
+        { path: '', reason: 'nested too deeply' },
+      ]);
+    }
+    throw error;
+  }
+}
+
 /** Whether a media type (a Content-Type value) names an event stream. */
 export function isEventStreamMediaType(mediaType: string): boolean {
   return /^text\/event-stream\b/i.test(mediaType.trim());
@@ -78,7 +96,7 @@ export class TraceIntake {
    *   `A2A_ERR_QUEUE_FULL` when the pipeline has no room (nothing is taken).
    */
   ingest(body: unknown, context: IngestContext = {}): AcceptedTrace[] {
-    return this.ingestFound(findTraces(body), context);
+    return refuseStackOverflow(() => this.ingestFound(findTraces(body), context));
   }
 
   /**
@@ -105,7 +123,7 @@ export class TraceIntake {
    * @throws CollectorError as {@link ingest}, and `A2A_ERR_INVALID_JSON` when an event's data is not JSON.
    */
   ingestEventStream(text: string, context: IngestContext = {}): AcceptedTrace[] {
-    return this.ingestFound(findTracesInEventStream(text), context);
+    return refuseStackOverflow(() => this.ingestFound(findTracesInEventStream(text), context));
   }
 
   private ingestFound(found: FoundTraces, context: IngestContext): AcceptedTrace[] {

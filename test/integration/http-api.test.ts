@@ -186,3 +186,20 @@ describe('limits', () => {
     assert.match(after, /^a2a_collector_dropped_spans_total\{exporter="otlp",reason="retries_exhausted"\} 3$/m);
   });
 });
+
+describe('hostile nesting', () => {
+  it('answers 400 (not 500) for JSON nested deeper than the recursive walks can go, and keeps serving', async () => {
+    const { collector, sink } = createTestCollector();
+    const depth = 100_000;
+    const deepParameters = `{"trace_id":"deep","steps":[{"step_id":"s","call_type":"TOOL","parameters":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}]}`;
+    const deepArray = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    for (const body of [deepParameters, deepArray]) {
+      const response = await postJson(collector, '/v1/a2a/traces', body);
+      assert.equal(response.status, 400);
+      assert.equal(((await response.json()) as ErrorBody).error.code, 'A2A_ERR_NESTING_TOO_DEEP');
+    }
+    assert.equal(sink.spans.length, 0);
+    assert.equal((await postJson(collector, '/v1/a2a/traces', { trace_id: 'after', steps: [] })).status, 202);
+    await collector.shutdown();
+  });
+});
