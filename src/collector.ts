@@ -4,7 +4,7 @@
  * down in reverse: stop intake, drain queues, close exporters.
  */
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -12,6 +12,8 @@ import { builtInExporterFactories } from '../exporters/index.js';
 import { SpanMetricsExporter } from '../exporters/prometheus/span-metrics-exporter.js';
 import type { CollectorConfig } from './config/load-config.js';
 import { createHttpApp } from './ingest/http-app.js';
+import { IngestEndpoint } from './ingest/ingest-endpoint.js';
+import { createNodeListener } from './ingest/node-listener.js';
 import { TraceIntake } from './ingest/trace-intake.js';
 import { SpanMapper } from './mapping/to-readable-spans.js';
 import type { ExporterFactory } from './pipeline/exporter-factory.js';
@@ -48,9 +50,10 @@ export class Collector {
   readonly intake: TraceIntake;
   readonly store: TraceStore | undefined;
   readonly registry: Registry;
+  private readonly endpoint: IngestEndpoint;
   private readonly pipeline: Pipeline;
   private readonly logger: Logger;
-  private server: ServerType | undefined;
+  private server: Server | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -115,27 +118,25 @@ export class Collector {
       },
       metrics,
     );
-    this.app = createHttpApp({
-      intake: this.intake,
-      store: this.store,
-      registry: this.registry,
-      metrics,
-      logger: this.logger,
+    this.endpoint = new IngestEndpoint(this.intake, metrics, this.logger, {
       maxBodyBytes: config.server.max_body_bytes,
       authToken: config.server.auth_token,
     });
+    this.app = createHttpApp({ endpoint: this.endpoint, store: this.store, registry: this.registry, logger: this.logger });
   }
 
   /** Opens the HTTP listener. Resolves with the bound address (useful with port 0). */
   start(): Promise<ListenAddress> {
     return new Promise((resolve, reject) => {
-      const server = serve({ fetch: this.app.fetch, hostname: this.config.server.host, port: this.config.server.port }, (info: AddressInfo) => {
+      const server = createServer(createNodeListener(this.app, this.endpoint));
+      server.once('error', reject);
+      server.listen(this.config.server.port, this.config.server.host, () => {
+        const info = server.address() as AddressInfo;
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
         const address = { host: info.address, port: info.port, url: `http://${host}:${info.port}` };
         this.logger.log('info', 'collector listening', { url: address.url, exporters: this.config.exporters.map((e) => e.id) });
         resolve(address);
       });
-      server.once('error', reject);
       this.server = server;
     });
   }

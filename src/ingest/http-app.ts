@@ -1,44 +1,23 @@
 /**
  * @module The HTTP API (hono): ingest, query, metrics and health. Errors are turned into responses
- * in one place (`onError`); every refusal is counted by reason.
+ * in one place (`onError`); ingest refusals are counted by the shared IngestEndpoint.
  */
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
 import { CollectorError } from '../errors.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { RejectReason, SelfMetrics } from '../telemetry/self-metrics.js';
-import { isEventStreamMediaType, type TraceIntake } from './trace-intake.js';
+import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from './ingest-endpoint.js';
 import { indexPage } from './index-page.js';
 import { readBodyText } from './read-body.js';
 
 /** What the HTTP API is built from. */
 export interface HttpAppOptions {
-  readonly intake: TraceIntake;
+  readonly endpoint: IngestEndpoint;
   readonly store: TraceStore | undefined;
   readonly registry: Registry;
-  readonly metrics: SelfMetrics;
   readonly logger: Logger;
-  /** Largest request body, in bytes. */
-  readonly maxBodyBytes: number;
-  /** Bearer token ingest requires, when set. */
-  readonly authToken?: string | undefined;
 }
-
-const REJECT_REASONS: Partial<Record<CollectorError['code'], RejectReason>> = {
-  A2A_ERR_INVALID_JSON: 'invalid',
-  A2A_ERR_INVALID_TRACE: 'invalid',
-  A2A_ERR_NESTING_TOO_DEEP: 'invalid',
-  A2A_ERR_NO_TRACE_IN_ENVELOPE: 'no_trace',
-  A2A_ERR_BODY_TOO_LARGE: 'too_large',
-  A2A_ERR_QUEUE_FULL: 'queue_full',
-  A2A_ERR_UNAUTHORIZED: 'unauthorized',
-  A2A_ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
-};
-
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
-// curl -d sends application/x-www-form-urlencoded unless told otherwise; its body is still our JSON.
-const LENIENT_MEDIA_TYPE = /^(?:text\/plain|application\/x-www-form-urlencoded)\b/i;
 
 function errorResponse(c: Context, error: CollectorError): Response {
   if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
@@ -48,49 +27,30 @@ function errorResponse(c: Context, error: CollectorError): Response {
 /** Builds the hono app. Test it in process with `app.request()`. */
 export function createHttpApp(options: HttpAppOptions): Hono {
   const app = new Hono();
-  const { intake, store, registry, metrics, logger } = options;
+  const { endpoint, store, registry, logger } = options;
 
   app.onError((error, c) => {
+    if (c.req.method === 'POST' && c.req.path === INGEST_PATH) return errorResponse(c, endpoint.refuse(error));
     const known =
       error instanceof CollectorError ? error : new CollectorError('A2A_ERR_INTERNAL', 'internal error; the request was not accepted');
     if (!(error instanceof CollectorError)) logger.log('error', 'unhandled error in request', { path: c.req.path, error: String(error.stack ?? error) });
-    if (c.req.method === 'POST') metrics.rejectedRequests.inc({ reason: REJECT_REASONS[known.code] ?? 'internal' });
     return errorResponse(c, known);
   });
 
   app.notFound((c) => errorResponse(c, new CollectorError('A2A_ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
 
-  app.post(
-    '/v1/a2a/traces',
-    async (c, next) => {
-      if (options.authToken !== undefined && c.req.header('authorization') !== `Bearer ${options.authToken}`) {
-        throw new CollectorError('A2A_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
-      }
-      await next();
-    },
-    async (c) => {
-      const contentType = c.req.header('content-type') ?? 'application/json';
-      if (!JSON_MEDIA_TYPE.test(contentType) && !isEventStreamMediaType(contentType) && !LENIENT_MEDIA_TYPE.test(contentType)) {
-        throw new CollectorError(
-          'A2A_ERR_UNSUPPORTED_MEDIA_TYPE',
-          `content type ${contentType} is not accepted; send application/json, or text/event-stream for a stream transcript`,
-        );
-      }
-      const text = await readBodyText(c, options.maxBodyBytes);
-      const accepted = intake.ingestText(text, contentType, {
-        traceparent: c.req.header('traceparent'),
-        service: c.req.query('service') ?? c.req.header('x-a2a-agent-name'),
-      });
-      return c.json(
-        {
-          traceCount: accepted.length,
-          stepCount: accepted.reduce((sum, trace) => sum + trace.stepCount, 0),
-          accepted,
-        },
-        202,
-      );
-    },
-  );
+  // The same endpoint the node:http fast path serves (node-listener.ts); this route serves app.request().
+  app.post(INGEST_PATH, async (c) => {
+    const request: IngestRequest = {
+      contentType: c.req.header('content-type'),
+      authorization: c.req.header('authorization'),
+      traceparent: c.req.header('traceparent'),
+      service: c.req.query('service') ?? c.req.header('x-a2a-agent-name'),
+    };
+    const mediaType = endpoint.admit(request);
+    const text = await readBodyText(c, endpoint.maxBodyBytes);
+    return c.json(endpoint.ingest(text, mediaType, request), 202);
+  });
 
   app.get('/api/traces', (c) => {
     if (store === undefined) throw new CollectorError('A2A_ERR_NOT_FOUND', 'the trace store is disabled');

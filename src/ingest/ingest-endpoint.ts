@@ -1,0 +1,105 @@
+/**
+ * @module The ingest endpoint's behaviour, independent of the HTTP layer: what is checked before the
+ * body is read (auth, media type), how a body is ingested, what the 202 answer holds, and how every
+ * refusal is counted. The hono route and the node:http fast path (node-listener.ts) are both thin
+ * adapters over this one implementation.
+ */
+import { CollectorError } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { RejectReason, SelfMetrics } from '../telemetry/self-metrics.js';
+import { isEventStreamMediaType, type AcceptedTrace, type TraceIntake } from './trace-intake.js';
+
+/** Path of the ingest endpoint. */
+export const INGEST_PATH = '/v1/a2a/traces';
+
+/** The request facts the endpoint looks at (header names lowercase). */
+export interface IngestRequest {
+  readonly contentType: string | undefined;
+  readonly authorization: string | undefined;
+  readonly traceparent: string | undefined;
+  /** `?service=` query parameter, else the `X-A2A-Agent-Name` header. */
+  readonly service: string | undefined;
+}
+
+/** The 202 answer. */
+export interface IngestAnswer {
+  readonly traceCount: number;
+  readonly stepCount: number;
+  readonly accepted: readonly AcceptedTrace[];
+}
+
+const REJECT_REASONS: Partial<Record<CollectorError['code'], RejectReason>> = {
+  A2A_ERR_INVALID_JSON: 'invalid',
+  A2A_ERR_INVALID_TRACE: 'invalid',
+  A2A_ERR_NESTING_TOO_DEEP: 'invalid',
+  A2A_ERR_NO_TRACE_IN_ENVELOPE: 'no_trace',
+  A2A_ERR_BODY_TOO_LARGE: 'too_large',
+  A2A_ERR_QUEUE_FULL: 'queue_full',
+  A2A_ERR_UNAUTHORIZED: 'unauthorized',
+  A2A_ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+};
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
+// curl -d sends application/x-www-form-urlencoded unless told otherwise; its body is still our JSON.
+const LENIENT_MEDIA_TYPE = /^(?:text\/plain|application\/x-www-form-urlencoded)\b/i;
+
+/** Settings of the endpoint. */
+export interface IngestEndpointOptions {
+  /** Largest request body, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Bearer token ingest requires, when set. */
+  readonly authToken?: string | undefined;
+}
+
+/** The ingest endpoint. */
+export class IngestEndpoint {
+  readonly maxBodyBytes: number;
+
+  constructor(
+    private readonly intake: TraceIntake,
+    private readonly metrics: SelfMetrics,
+    private readonly logger: Logger,
+    private readonly options: IngestEndpointOptions,
+  ) {
+    this.maxBodyBytes = options.maxBodyBytes;
+  }
+
+  /**
+   * Checks what can be checked before reading the body; returns the media type to read it as.
+   * @throws CollectorError 401 or 415.
+   */
+  admit(request: IngestRequest): string {
+    if (this.options.authToken !== undefined && request.authorization !== `Bearer ${this.options.authToken}`) {
+      throw new CollectorError('A2A_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
+    }
+    const mediaType = request.contentType ?? 'application/json';
+    if (!JSON_MEDIA_TYPE.test(mediaType) && !isEventStreamMediaType(mediaType) && !LENIENT_MEDIA_TYPE.test(mediaType)) {
+      throw new CollectorError(
+        'A2A_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `content type ${mediaType} is not accepted; send application/json, or text/event-stream for a stream transcript`,
+      );
+    }
+    return mediaType;
+  }
+
+  /**
+   * Ingests a body admitted with {@link admit}.
+   * @throws CollectorError for anything refused (nothing of the body is taken then).
+   */
+  ingest(text: string, mediaType: string, request: IngestRequest): IngestAnswer {
+    const accepted = this.intake.ingestText(text, mediaType, { traceparent: request.traceparent, service: request.service });
+    let stepCount = 0;
+    for (const trace of accepted) stepCount += trace.stepCount;
+    return { traceCount: accepted.length, stepCount, accepted };
+  }
+
+  /** Counts a refused ingest request and returns the error to answer with (unknown errors are logged and become 500). */
+  refuse(error: unknown): CollectorError {
+    const known = error instanceof CollectorError ? error : new CollectorError('A2A_ERR_INTERNAL', 'internal error; the request was not accepted');
+    if (!(error instanceof CollectorError)) {
+      this.logger.log('error', 'unhandled error in ingest', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+    this.metrics.rejectedRequests.inc({ reason: REJECT_REASONS[known.code] ?? 'internal' });
+    return known;
+  }
+}
