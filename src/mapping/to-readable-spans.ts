@@ -272,7 +272,8 @@ interface SpanTimes {
 
 /** Start and end of a step's span: missing ends from start + latency, and the flags DESIGN §3 asks for. */
 export function spanTimes(step: A2AStep, receivedAt: TraceTimestamp): SpanTimes {
-  const latency = step.latencyMs;
+  // A negative latency (warned about by the reader) cannot make a span end before it starts.
+  const latency = step.latencyMs === undefined ? undefined : Math.max(0, step.latencyMs);
   if (step.start !== undefined) {
     if (step.end !== undefined) return { start: step.start, end: step.end, inFlight: false, timeMissing: false };
     if (latency !== undefined) return { start: step.start, end: addMillis(step.start, latency), inFlight: false, timeMissing: false };

@@ -25,6 +25,7 @@ export interface ReadResult {
   readonly warnings: readonly ReadWarning[];
 }
 
+const MAX_LATENCY_MILLIS = 100 * 365.25 * 24 * 3600 * 1000;
 const PROTO_CALL_TYPES: Readonly<Record<number, CallKind>> = { 1: 'agent', 2: 'tool', 3: 'host' };
 const PYTHON_TRACEBACK = 'Traceback (most recent call last):';
 
@@ -138,6 +139,16 @@ class TraceReader {
     return number;
   }
 
+  /** Latency in milliseconds; refused past 100 years, which no step lasts and no date can hold. */
+  private readLatency(value: string | number | null | undefined, path: string): number | undefined {
+    const latency = this.readNumber(value, path);
+    if (latency !== undefined && Math.abs(latency) > MAX_LATENCY_MILLIS) {
+      this.issues.push({ path, reason: `latency of ${latency} ms is out of range (at most 100 years)` });
+      return undefined;
+    }
+    return latency;
+  }
+
   private readTime(value: string | null | undefined, path: string): TraceTimestamp | undefined {
     if (value === null || value === undefined || value.trim() === '') return undefined;
     const time = parseTimestamp(value);
@@ -236,7 +247,7 @@ class TraceReader {
       inputTokens,
       outputTokens,
       additionalAttributes: additional,
-      latencyMs: this.readNumber(raw.latency, joinPath(path, ['latency'])),
+      latencyMs: this.readLatency(raw.latency, joinPath(path, ['latency'])),
       start,
       end,
       error: readError(raw.error),

@@ -23,7 +23,11 @@ export function parseTimestamp(raw: string): TraceTimestamp | undefined {
   const mi = Number(minute);
   const s = Number(second);
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return undefined;
-  const millis = Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59));
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as written.
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, Math.min(s, 59), 0);
+  const millis = date.getTime();
   const check = new Date(millis);
   if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1) return undefined;
   let offsetSeconds = 0;

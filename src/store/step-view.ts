@@ -36,7 +36,10 @@ export interface StepView {
 
 /** Formats an HrTime as RFC 3339 UTC with nine fraction digits. */
 export function formatHrTime(time: HrTime): string {
-  const seconds = new Date(time[0] * 1000).toISOString().slice(0, 19);
+  const date = new Date(time[0] * 1000);
+  // Times past what Date can hold cannot come from the reader; never let one break a listing.
+  if (Number.isNaN(date.getTime())) return `@${time[0]}s+${time[1]}ns`;
+  const seconds = date.toISOString().slice(0, 19);
   return `${seconds}.${String(time[1]).padStart(9, '0')}Z`;
 }
 

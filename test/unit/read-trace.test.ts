@@ -233,3 +233,12 @@ describe('readError', () => {
     for (const empty of ['', '  ', null, undefined, false, {}]) assert.equal(readError(empty), undefined);
   });
 });
+
+describe('latency bounds', () => {
+  it('refuses a latency past 100 years with its path', () => {
+    assert.deepEqual(
+      issuesOf(() => readResponseTrace({ trace_id: 't', steps: [{ step_id: 's', call_type: 'TOOL', start_time: '2026-03-10T21:23:14Z', latency: 1e17 }] })),
+      [{ path: 'steps[0].latency', reason: 'latency of 100000000000000000 ms is out of range (at most 100 years)' }],
+    );
+  });
+});

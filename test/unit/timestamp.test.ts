@@ -40,3 +40,10 @@ describe('parseTimestamp', () => {
     assert.deepEqual([back.epochSeconds, back.nanos], [1773177793, 999_999_999]);
   });
 });
+
+describe('parseTimestamp, early years', () => {
+  it('reads years 0000-0099 as written (Date.UTC would make them 19xx)', () => {
+    const time = parseTimestamp('0050-01-01T00:00:00Z');
+    assert.equal(time?.epochSeconds, Date.parse('2050-01-01T00:00:00Z') / 1000 - 2000 * 365.2425 * 86400);
+  });
+});

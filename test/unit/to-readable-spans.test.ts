@@ -199,3 +199,11 @@ describe('SpanMapper.toReadableSpans', () => {
     assert.equal(mapper.resourceFor('planner'), spans[0]?.resource);
   });
 });
+
+describe('SpanMapper times', () => {
+  it('never lets a negative latency end a span before it starts', () => {
+    const { spans } = mapTrace({ trace_id: TRACE_ID, steps: [{ step_id: 'a', call_type: 'TOOL', start_time: '2026-03-10T21:23:14Z', latency: -5000 }] });
+    assert.deepEqual([spans[0]?.startTime, spans[0]?.endTime, spans[0]?.duration], [[1773177794, 0], [1773177794, 0], [0, 0]]);
+    assert.equal(spans[0]?.attributes['a2a.step.latency_ms'], -5000);
+  });
+});
