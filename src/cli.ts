@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { convertCommand } from './commands/convert.js';
 import type { Command, CommandOptions } from './commands/command.js';
 import { EXIT_USAGE } from './commands/command.js';
+import { proxyCommand } from './commands/proxy.js';
 import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
@@ -20,6 +21,7 @@ Usage:
   a2a-trace-collector validate --config FILE
   a2a-trace-collector send FILE... [--to URL]
   a2a-trace-collector convert FILE [--config FILE]
+  a2a-trace-collector proxy --upstream URL [--host HOST] [--port PORT] [--config FILE]
   a2a-trace-collector --help | --version
 
 With no config, serve listens on 127.0.0.1:4320 with the in-memory store, the query API and
@@ -33,6 +35,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   validate: validateCommand,
   send: sendCommand,
   convert: convertCommand,
+  proxy: proxyCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -63,6 +63,28 @@ export const ConfigSchema = z.strictObject({
       max_label_values: positiveInt.default(100),
     })
     .prefault({}),
+  /**
+   * The A2A reverse proxy run by the `proxy` command in front of one agent (src/proxy). Absent: no
+   * proxy. The collector's own API stays on `server`.
+   */
+  proxy: z
+    .strictObject({
+      /** Base URL of the one A2A agent to forward to (`http://127.0.0.1:9999`); a path in it prefixes every request path. Required. */
+      upstream: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+      /** Interface the proxy listens on. Default loopback. */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Port the proxy listens on; 0 picks a free one. Default 4321. */
+      port: z.number().int().min(0).max(65535).default(4321),
+      /** Remove the trace from responses to clients that did not request the traceability extension themselves. Default false. */
+      strip_trace: z.boolean().default(false),
+      /** Largest SSE event (or line) read for traces, in bytes; a longer one passes through unread, the events after it are still read. Default 4 MiB. */
+      max_event_bytes: positiveInt.default(4 * 1024 * 1024),
+      /** Bytes all in-flight responses together may hold for inspection; past it a response is passed through uninspected. Default 64 MiB. */
+      max_buffered_bytes: positiveInt.default(64 * 1024 * 1024),
+      /** How long connecting to the agent may take before the client gets 502, in milliseconds. Default 10,000. */
+      connect_timeout_millis: positiveInt.default(10_000),
+    })
+    .optional(),
   /** Exporters by id (`type` or `type/name`), each validated against its type's own schema. */
   exporters: z
     .record(z.string().regex(EXPORTER_ID, 'exporter ids look like `type` or `type/name`'), z.record(z.string(), z.unknown()).nullable())

@@ -1,0 +1,520 @@
+/**
+ * @module The A2A reverse proxy: forwards every request to one agent as it came (plus the
+ * traceability extension), streams every response back as it comes (byte for byte unless
+ * `strip_trace`), and ingests the traces it reads on the way. Built on node:http, not hono: a proxy
+ * must stream bodies both ways under back-pressure, see raw header lines (case, order, repeats,
+ * hop-by-hop fields), relay the status line and trailers as received, and cut the client's
+ * connection when the agent cuts its own; a fetch-style Request/Response API hides or normalizes
+ * each of these.
+ */
+import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Registry } from 'prom-client';
+import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
+import type { IngestContext, TraceIntake } from '../ingest/trace-intake.js';
+import type { ReadLimits } from '../model/read-trace.js';
+import { BurstLogger, silentLogger, type Logger } from '../telemetry/logger.js';
+import { ByteBudget } from './byte-budget.js';
+import { activateExtension, withoutExtension } from './extension-activation.js';
+import { ProxyIngest } from './proxy-ingest.js';
+import { ProxyMetrics, type ProxyOutcome } from './proxy-metrics.js';
+import { headerListMembers, headerValues, toPairs, withHeader, withListMember, withoutHeader, withoutHopByHop, type RawHeaders } from './raw-headers.js';
+import { CollectorError } from '../errors.js';
+import { EventStreamInspector, JsonBodyInspector, type ResponseInspector } from './response-inspectors.js';
+
+/** The `Via` protocol name the proxy identifies itself with (RFC 9110 §7.6.3). */
+const VIA_NAME = 'a2a-trace-collector';
+
+/** How a proxy runs. Every field is required; `proxyOptionsFromConfig` fills them from the config. */
+export interface A2aProxyOptions {
+  /** Base URL of the agent (`http://127.0.0.1:9999`); a path in it prefixes every forwarded path. */
+  readonly upstream: string;
+  /** Interface to listen on. */
+  readonly host: string;
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  /** Remove traces from responses to clients that did not request the extension themselves. */
+  readonly stripTrace: boolean;
+  /** Largest SSE event read, in bytes; a longer one passes through unread. */
+  readonly maxEventBytes: number;
+  /** Largest JSON body read, and most bytes of trace-bearing events kept per stream, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Most bytes all in-flight responses together hold for reading, in bytes. */
+  readonly maxBufferedBytes: number;
+  /** How long connecting to the agent may take, in milliseconds, before the client gets 502. */
+  readonly connectTimeoutMillis: number;
+}
+
+/** What a proxy is built with besides its options. */
+export interface A2aProxyDependencies {
+  /** The collector's intake: every trace read goes there. */
+  readonly intake: TraceIntake;
+  /** Registry the proxy's metrics are registered on (the collector's, so /metrics shows them). */
+  readonly registry: Registry;
+  /** Limits traces are read with (the collector's `mapping` settings). */
+  readonly readLimits: ReadLimits;
+  readonly logger?: Logger;
+}
+
+/** Where a started proxy listens. */
+export interface ProxyAddress {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL, `http://host:port`. */
+  readonly url: string;
+}
+
+type BodyKind = 'json' | 'event-stream';
+
+/** Media type of a `Content-Type` value, lower case, without parameters. */
+function mediaTypeOf(headers: RawHeaders): string {
+  const value = headerValues(headers, 'content-type').at(-1) ?? '';
+  return (value.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/** Which responses are read: JSON and event streams that have a body. */
+function bodyKindOf(method: string, status: number, headers: RawHeaders): BodyKind | undefined {
+  if (method === 'HEAD' || status === 204 || status === 304) return undefined;
+  const type = mediaTypeOf(headers);
+  if (type === 'text/event-stream') return 'event-stream';
+  if (type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type)) return 'json';
+  return undefined;
+}
+
+/** The body's content codings, outermost last, `identity` left out. */
+function contentCodings(headers: RawHeaders): string[] {
+  return headerListMembers(headers, 'content-encoding')
+    .map((coding) => coding.toLowerCase())
+    .filter((coding) => coding !== 'identity');
+}
+
+function createDecoder(codings: readonly string[]): Transform | undefined {
+  if (codings.length !== 1) return undefined;
+  switch (codings[0]) {
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === undefined || error.message.includes(code) ? error.message : `${code}: ${error.message}`;
+}
+
+/** The reverse proxy. `start()` opens its listener; `shutdown()` closes it. */
+export class A2aProxy {
+  /** The proxy's metrics (also on the registry it was given). */
+  readonly metrics: ProxyMetrics;
+  private readonly upstream: URL;
+  private readonly basePath: string;
+  private readonly agent: HttpAgent;
+  private readonly budget: ByteBudget;
+  private readonly ingest: ProxyIngest;
+  private readonly logger: Logger;
+  private readonly unreachableLog: BurstLogger;
+  private readonly server: Server;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: A2aProxyOptions,
+    dependencies: A2aProxyDependencies,
+  ) {
+    this.upstream = new URL(options.upstream);
+    this.basePath = this.upstream.pathname.replace(/\/+$/, '');
+    this.agent = this.upstream.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.logger = dependencies.logger ?? silentLogger;
+    this.unreachableLog = new BurstLogger(this.logger);
+    this.metrics = new ProxyMetrics(dependencies.registry);
+    this.budget = new ByteBudget(options.maxBufferedBytes, (used) => this.metrics.bufferedBytes.set(used));
+    this.ingest = new ProxyIngest(dependencies.intake, dependencies.readLimits, this.metrics, this.logger);
+    this.server = createServer((request, response) => this.handle(request, response));
+  }
+
+  /** Opens the listener. Resolves with the bound address (useful with port 0). */
+  start(): Promise<ProxyAddress> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        const info = this.server.address() as AddressInfo;
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        const address = { host: info.address, port: info.port, url: `http://${host}:${info.port}` };
+        this.logger.log('info', 'proxy listening', { url: address.url, upstream: this.upstream.href, stripTrace: this.options.stripTrace });
+        resolve(address);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight exchanges finish for up to `graceMillis`, then
+   * closes what is left (long streams included). Safe to call twice.
+   */
+  shutdown(graceMillis = 5000): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.server.listening) {
+        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+        this.server.closeIdleConnections();
+        const timer = setTimeout(() => this.server.closeAllConnections(), graceMillis);
+        await closed;
+        clearTimeout(timer);
+      }
+      this.agent.destroy();
+      this.logger.log('info', 'proxy stopped');
+    })();
+    return this.stopping;
+  }
+
+  private targetPath(url: string): string {
+    if (url.startsWith('/')) return `${this.basePath}${url}`;
+    if (url === '*') return this.basePath === '' ? '*' : `${this.basePath}/`;
+    // absolute-form (RFC 9112 §3.2.2): a client that treats the proxy as a forward proxy.
+    try {
+      const parsed = new URL(url);
+      return `${this.basePath}${parsed.pathname}${parsed.search}`;
+    } catch {
+      return `${this.basePath}/`;
+    }
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    this.metrics.inFlightRequests.inc();
+    let settled = false;
+    const settle = (outcome: ProxyOutcome): void => {
+      if (settled) return;
+      settled = true;
+      this.metrics.requests.inc({ outcome });
+      this.metrics.inFlightRequests.dec();
+    };
+    try {
+      const activation = activateExtension(withoutHopByHop(request.rawHeaders), TRACEABILITY_EXTENSION_URI);
+      if (activation.addedTo !== undefined) this.metrics.extensionAdded.inc({ header: activation.addedTo });
+      const strip = this.options.stripTrace && !activation.requestedByClient;
+      let headers = withHeader(activation.headers, 'Host', this.upstream.host);
+      headers = withListMember(headers, 'Via', `${request.httpVersion} ${VIA_NAME}`);
+      // The proxy edits the bodies it strips; it asks for them unencoded.
+      if (strip) headers = withHeader(headers, 'Accept-Encoding', 'identity');
+      const plan: ExchangePlan = { strip, context: { traceparent: headerValues(request.rawHeaders, 'traceparent').at(-1) } };
+      const exchange = new Exchange(this.options, plan, request, response, this.budget, this.ingest, this.metrics, settle);
+      exchange.forward(
+        () =>
+          (this.upstream.protocol === 'https:' ? httpsRequest : httpRequest)({
+            protocol: this.upstream.protocol,
+            hostname: this.upstream.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: this.upstream.port === '' ? undefined : Number(this.upstream.port),
+            method: request.method,
+            path: this.targetPath(request.url ?? '/'),
+            headers,
+            setHost: false,
+            agent: this.agent,
+          }),
+        (error) => this.badGateway(response, error),
+      );
+    } catch (error) {
+      this.logger.log('error', 'proxy: unexpected error while forwarding a request', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      this.badGateway(response, error);
+      settle('upstream_unavailable');
+    }
+  }
+
+  private badGateway(response: ServerResponse, error: unknown): void {
+    const message = `the A2A agent at ${this.upstream.href} cannot be reached: ${errorText(error)}`;
+    this.unreachableLog.log('warn', 'proxy: agent unreachable', { upstream: this.upstream.href, error: errorText(error) });
+    if (response.headersSent || response.destroyed) {
+      response.destroy();
+      return;
+    }
+    const body = JSON.stringify(new CollectorError('A2A_ERR_UPSTREAM_UNAVAILABLE', message).toJSON());
+    response.writeHead(502, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    response.end(body);
+  }
+}
+
+/** How one exchange is handled. */
+interface ExchangePlan {
+  /** Strip traces from the response (the proxy activated the extension, the client did not). */
+  readonly strip: boolean;
+  readonly context: IngestContext;
+}
+
+/** One request and its response, from the client's request to the last byte (or the cut). */
+class Exchange {
+  private settled = false;
+  private clientGone = false;
+  private responseStarted = false;
+  private inspector: ResponseInspector | undefined;
+  private inspectionFinished = false;
+  /** The client gets what the inspector returns (strip mode), not the agent's bytes. */
+  private transform = false;
+  private upstreamRequest: ReturnType<typeof httpRequest> | undefined;
+
+  constructor(
+    private readonly options: A2aProxyOptions,
+    private readonly plan: ExchangePlan,
+    private readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
+    private readonly budget: ByteBudget,
+    private readonly ingest: ProxyIngest,
+    private readonly metrics: ProxyMetrics,
+    private readonly onSettled: (outcome: ProxyOutcome) => void,
+  ) {}
+
+  /** Sends the request upstream (`open` creates it) and relays the answer; `onUnreachable` answers 502. */
+  forward(open: () => ReturnType<typeof httpRequest>, onUnreachable: (error: unknown) => void): void {
+    const { request, response } = this;
+    response.on('error', () => {});
+    request.on('error', () => {});
+    let upstreamRequest: ReturnType<typeof httpRequest>;
+    try {
+      upstreamRequest = open();
+    } catch (error) {
+      // node refuses to send what it cannot encode (a header value it considers invalid).
+      onUnreachable(error);
+      this.settle('upstream_unavailable');
+      request.resume();
+      return;
+    }
+    this.upstreamRequest = upstreamRequest;
+    response.on('close', () => {
+      if (response.writableFinished) return;
+      this.clientGone = true;
+      upstreamRequest.destroy();
+      this.guarded(() => this.finishInspection(true));
+      this.settle('client_aborted');
+    });
+    upstreamRequest.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(
+        () => upstreamRequest.destroy(new Error(`connecting took longer than ${this.options.connectTimeoutMillis} ms`)),
+        this.options.connectTimeoutMillis,
+      );
+      const clear = (): void => clearTimeout(timer);
+      socket.once('connect', clear);
+      socket.once('close', clear);
+    });
+    upstreamRequest.on('error', (error) => {
+      if (this.clientGone || this.responseStarted) return;
+      onUnreachable(error);
+      this.settle('upstream_unavailable');
+    });
+    upstreamRequest.on('response', (upstreamResponse) => {
+      this.responseStarted = true;
+      upstreamResponse.on('error', () => {});
+      if (this.clientGone) {
+        upstreamResponse.resume();
+        return;
+      }
+      try {
+        this.relay(upstreamResponse);
+      } catch (error) {
+        // A bug, not the agent's doing: answer what can still be answered, never take the process down.
+        this.guarded(() => {
+          throw error;
+        });
+        upstreamResponse.destroy();
+        if (response.headersSent) response.destroy();
+        else onUnreachable(error);
+      }
+    });
+    request.pipe(upstreamRequest);
+  }
+
+  /** Runs `work`; a throw (a bug) ends the reading of this response, never the process. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.ingest.recordFailure('internal', 'unexpected error while reading a proxied response; it is no longer read', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      const inspector = this.inspector;
+      this.inspector = undefined;
+      this.inspectionFinished = true;
+      try {
+        inspector?.abort();
+        inspector?.result();
+      } catch {
+        // Releasing what it held is all that is left to do with it.
+      }
+      this.settle('ingest_failed');
+      // In strip mode the inspector held bytes the client has not had: cut rather than send a hole.
+      if (this.transform) {
+        this.upstreamRequest?.destroy();
+        this.response.destroy();
+      }
+    }
+  }
+
+  private settle(outcome: ProxyOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onSettled(outcome);
+  }
+
+  private relay(upstreamResponse: IncomingMessage): void {
+    const { response } = this;
+    const status = upstreamResponse.statusCode ?? 502;
+    let headers = withoutHopByHop(upstreamResponse.rawHeaders);
+    const kind = bodyKindOf(this.request.method ?? 'GET', status, headers);
+    const codings = contentCodings(headers);
+    const strip = this.plan.strip && kind !== undefined;
+    if (strip) headers = withoutExtension(headers, TRACEABILITY_EXTENSION_URI);
+
+    // transform: the client gets what the inspector returns; otherwise the agent's bytes as they come.
+    const transform = strip && codings.length === 0;
+    this.transform = transform;
+    if (strip && !transform) this.metrics.stripSkipped.inc({ reason: 'encoded' });
+    let decoder: Transform | undefined;
+    if (kind !== undefined) {
+      if (codings.length > 0) decoder = createDecoder(codings);
+      if (codings.length > 0 && decoder === undefined) {
+        this.ingest.recordFailure('undecodable', 'a response has a content coding the proxy cannot read; passed through unread', { contentEncoding: codings.join(', ') });
+      } else {
+        this.inspector = this.createInspector(kind, transform);
+      }
+    }
+    const holdHeaders = transform && kind === 'json';
+    if (transform && kind === 'event-stream') headers = withoutHeader(headers, 'Content-Length');
+
+    let headersWritten = false;
+    const writeHead = (contentLength?: number): void => {
+      if (headersWritten) return;
+      headersWritten = true;
+      const final = contentLength === undefined ? headers : withHeader(headers, 'Content-Length', String(contentLength));
+      try {
+        response.writeHead(status, upstreamResponse.statusMessage, final);
+      } catch {
+        // node writes no reason phrase (or field) it considers invalid, even one it parsed: send without the phrase.
+        try {
+          response.writeHead(status, final);
+        } catch {
+          response.destroy();
+        }
+      }
+    };
+    if (!holdHeaders) writeHead();
+
+    let waitingForDrain = false;
+    const send = (chunks: readonly Buffer[]): void => {
+      if (this.clientGone || chunks.length === 0) return;
+      writeHead();
+      let full = false;
+      for (const chunk of chunks) if (chunk.length > 0 && !response.write(chunk)) full = true;
+      if (full && !waitingForDrain) {
+        waitingForDrain = true;
+        upstreamResponse.pause();
+        response.once('drain', () => {
+          waitingForDrain = false;
+          upstreamResponse.resume();
+        });
+      }
+    };
+
+    if (decoder !== undefined && this.inspector !== undefined) this.attachDecoder(decoder, this.inspector);
+
+    upstreamResponse.on('data', (chunk: Buffer) => {
+      const inspector = this.inspector;
+      if (transform && inspector !== undefined) {
+        this.guarded(() => send(inspector.push(chunk)));
+        return;
+      }
+      send([chunk]);
+      if (inspector === undefined || inspector.stopped) return;
+      if (decoder !== undefined) decoder.write(chunk);
+      else this.guarded(() => inspector.push(chunk));
+    });
+    upstreamResponse.on('end', () => {
+      if (this.clientGone) return;
+      const inspector = this.inspector;
+      if (transform && inspector !== undefined) {
+        this.guarded(() => {
+          const rest = inspector.end();
+          if (!headersWritten) writeHead(rest.reduce((sum, chunk) => sum + chunk.length, 0));
+          send(rest);
+        });
+        if (this.response.destroyed) return;
+      }
+      writeHead();
+      const trailers = withoutHopByHop(upstreamResponse.rawTrailers);
+      if (trailers.length > 0) {
+        try {
+          response.addTrailers(toPairs(trailers));
+        } catch {
+          // A trailer node will not encode is dropped; the body is complete.
+        }
+      }
+      response.end();
+      if (decoder !== undefined && inspector !== undefined && !inspector.stopped) decoder.end();
+      else this.guarded(() => this.finishInspection(false));
+    });
+    upstreamResponse.on('close', () => {
+      if (upstreamResponse.complete || this.clientGone) return;
+      // The agent cut its response: the client's is cut too, never completed with something else.
+      decoder?.destroy();
+      this.guarded(() => this.finishInspection(true));
+      this.settle('upstream_aborted');
+      response.destroy();
+    });
+  }
+
+  private createInspector(kind: BodyKind, strip: boolean): ResponseInspector {
+    const common = { budget: this.budget, strip };
+    return kind === 'json'
+      ? new JsonBodyInspector({ ...common, maxBodyBytes: this.options.maxBodyBytes })
+      : new EventStreamInspector({ ...common, maxEventBytes: this.options.maxEventBytes, maxRetainedBytes: this.options.maxBodyBytes });
+  }
+
+  /** Reads a coded body through a decoder; the client still gets the coded bytes. */
+  private attachDecoder(decoder: Transform, inspector: ResponseInspector): void {
+    decoder.on('data', (chunk: Buffer) => {
+      this.guarded(() => {
+        inspector.push(chunk);
+        // Nothing more is read: stop decoding rather than inflate what nobody looks at.
+        if (inspector.stopped) {
+          decoder.destroy();
+          this.finishInspection(false);
+        }
+      });
+    });
+    decoder.on('end', () => this.guarded(() => this.finishInspection(false)));
+    decoder.on('error', () => {
+      this.ingest.recordFailure('undecodable', 'a coded response body could not be decoded; passed through unread');
+      this.guarded(() => this.finishInspection(true));
+      this.settle('ingest_failed');
+    });
+  }
+
+  /** Ingests what the inspector read (once); `cut`: the body did not arrive whole. */
+  private finishInspection(cut: boolean): void {
+    const inspector = this.inspector;
+    if (this.inspectionFinished) return;
+    this.inspectionFinished = true;
+    if (inspector === undefined) {
+      if (!cut) this.settle('not_inspected');
+      return;
+    }
+    if (cut) inspector.abort();
+    else inspector.end();
+    const result = inspector.result();
+    this.metrics.responsePeakBufferedBytes.observe(result.peakBufferedBytes);
+    for (const reason of result.failures) {
+      this.ingest.recordFailure(reason, 'part of a response was not read for traces; it passed through unchanged', { path: this.request.url });
+    }
+    for (const reason of result.stripSkipped) this.metrics.stripSkipped.inc({ reason });
+    if (result.strippedPlacements > 0) this.metrics.strippedResponses.inc();
+    const ingested = result.extraction === undefined ? undefined : this.ingest.ingest(result.extraction, this.plan.context);
+    if (cut) return;
+    if (ingested === undefined) this.settle(result.failures.length > 0 ? 'ingest_failed' : 'not_inspected');
+    else this.settle(ingested.outcome === 'failed' ? 'ingest_failed' : ingested.outcome);
+  }
+}

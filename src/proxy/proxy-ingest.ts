@@ -1,0 +1,81 @@
+/**
+ * @module Hands the traces the proxy read from a response to the collector's intake, with the same
+ * reading limits and the same all-or-nothing rule as the ingest API, and decides what became of the
+ * response. Never throws: a failure is counted and logged once per burst, the client never sees it.
+ */
+import type { Extraction } from '../a2a/extract-traces.js';
+import { CollectorError } from '../errors.js';
+import type { AcceptedTrace, IngestContext, IntakeTrace, TraceIntake } from '../ingest/trace-intake.js';
+import { readResponseTrace, type ReadLimits } from '../model/read-trace.js';
+import type { ReadWarning } from '../model/types.js';
+import { BurstLogger, type Logger } from '../telemetry/logger.js';
+import type { IngestFailureReason, ProxyMetrics } from './proxy-metrics.js';
+import { isStackOverflow } from './response-inspectors.js';
+
+/** What ingesting one response's extraction came to. */
+export interface ProxyIngestResult {
+  /** `traced`: traces ingested; `no_trace`: an A2A response without one; `not_a2a`: no A2A envelope; `failed`: see `failure`. */
+  readonly outcome: 'traced' | 'no_trace' | 'not_a2a' | 'failed';
+  readonly accepted: readonly AcceptedTrace[];
+  readonly failure?: IngestFailureReason | undefined;
+}
+
+/** Ingests what the proxy found in responses. */
+export class ProxyIngest {
+  private readonly burstLoggers = new Map<IngestFailureReason, BurstLogger>();
+
+  constructor(
+    private readonly intake: TraceIntake,
+    private readonly limits: ReadLimits,
+    private readonly metrics: ProxyMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Reads every trace of `extraction` and ingests them all, or none when one is invalid (as the
+   * ingest API refuses such a body whole).
+   */
+  ingest(extraction: Extraction, context: IngestContext): ProxyIngestResult {
+    if (!extraction.isEnvelope) return { outcome: 'not_a2a', accepted: [] };
+    if (extraction.issues.length > 0) return this.fail('invalid_trace', 'a response carries values under a traceability key that are no trace', { issues: extraction.issues.slice(0, 5) });
+    if (extraction.traces.length === 0) return { outcome: 'no_trace', accepted: [] };
+    const rpcWarnings: ReadWarning[] = extraction.rpcErrors.map((error) => ({
+      path: error.path,
+      code: 'jsonrpc_error',
+      message: `${error.code === undefined ? 'error' : `JSON-RPC error ${error.code}`}: ${error.message}; the traces found beside it were accepted`,
+    }));
+    try {
+      const traces: IntakeTrace[] = extraction.traces.map((found) => {
+        const read = readResponseTrace(found.value, found.path, this.limits);
+        return { trace: read.trace, warnings: [...read.warnings, ...found.context.warnings, ...rpcWarnings], envelope: found.context };
+      });
+      const accepted = this.intake.accept(traces, context);
+      this.metrics.tracesIngested.inc(accepted.length);
+      this.logger.log('debug', 'proxy: ingested traces', { traces: accepted.map((trace) => ({ a2aTraceId: trace.a2aTraceId, traceId: trace.traceId, steps: trace.stepCount })) });
+      return { outcome: 'traced', accepted };
+    } catch (error) {
+      if (error instanceof CollectorError) {
+        const reason: IngestFailureReason = error.code === 'A2A_ERR_QUEUE_FULL' ? 'queue_full' : 'invalid_trace';
+        return this.fail(reason, error.message, { code: error.code, issues: error.issues.slice(0, 5) });
+      }
+      if (isStackOverflow(error)) return this.fail('nesting_too_deep', 'a trace nests too deeply to map', {});
+      return this.fail('internal', 'unexpected error while ingesting a proxied response', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+  }
+
+  /** Counts (and logs, once per burst) a response whose traces were not, or not all, ingested. */
+  recordFailure(reason: IngestFailureReason, message: string, fields: Readonly<Record<string, unknown>> = {}): void {
+    this.metrics.ingestFailures.inc({ reason });
+    let logger = this.burstLoggers.get(reason);
+    if (logger === undefined) {
+      logger = new BurstLogger(this.logger);
+      this.burstLoggers.set(reason, logger);
+    }
+    logger.log(reason === 'internal' ? 'error' : 'warn', `proxy: ${message}`, { reason, ...fields });
+  }
+
+  private fail(reason: IngestFailureReason, message: string, fields: Readonly<Record<string, unknown>>): ProxyIngestResult {
+    this.recordFailure(reason, message, fields);
+    return { outcome: 'failed', accepted: [], failure: reason };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * @module The proxy's own metrics, registered on the collector's registry and served on its
+ * /metrics: what happened to each proxied request, why traces were lost, and how many bytes the
+ * proxy held to read them. Every label comes from a closed set.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/**
+ * What became of one proxied request. Closed set (a label value):
+ * - `traced`: the response carried traces and they were ingested;
+ * - `no_trace`: an A2A response without a trace (or a JSON-RPC error);
+ * - `not_a2a`: a JSON or event-stream response that is no A2A envelope (the agent card, say);
+ * - `not_inspected`: a response with another media type or encoding, or no body;
+ * - `ingest_failed`: the response was A2A but its traces could not be ingested (see the failure reasons);
+ * - `upstream_unavailable`: the agent could not be reached; the client got 502;
+ * - `upstream_aborted`: the agent cut the response; the client's is cut too;
+ * - `client_aborted`: the client went away first; the request to the agent was aborted.
+ */
+export type ProxyOutcome =
+  | 'traced'
+  | 'no_trace'
+  | 'not_a2a'
+  | 'not_inspected'
+  | 'ingest_failed'
+  | 'upstream_unavailable'
+  | 'upstream_aborted'
+  | 'client_aborted';
+
+/**
+ * Why a response's traces were (partly) not ingested. Closed set (a label value):
+ * - `invalid_json`: a JSON body, or an event's data, is not JSON;
+ * - `invalid_trace`: a trace failed validation (nothing of that response is ingested);
+ * - `nesting_too_deep`: the JSON nests too deeply to walk;
+ * - `queue_full`: an exporter queue had no room;
+ * - `event_too_large`: an SSE event exceeded `proxy.max_event_bytes` (it passed through unread);
+ * - `body_too_large`: a JSON body, or the trace-bearing events of one stream, exceeded `server.max_body_bytes`;
+ * - `over_budget`: all responses together held `proxy.max_buffered_bytes`;
+ * - `undecodable`: the body's `Content-Encoding` is unknown or its data is corrupt;
+ * - `internal`: a bug; logged.
+ */
+export type IngestFailureReason =
+  | 'invalid_json'
+  | 'invalid_trace'
+  | 'nesting_too_deep'
+  | 'queue_full'
+  | 'event_too_large'
+  | 'body_too_large'
+  | 'over_budget'
+  | 'undecodable'
+  | 'internal';
+
+/** Why `strip_trace` could not edit a response that should have been stripped. Closed set. */
+export type StripSkipReason = 'encoded' | 'event_too_large' | 'body_too_large' | 'over_budget' | 'invalid_json' | 'nesting_too_deep';
+
+/** Upper bounds of the buffered-bytes histogram: 1 KiB to 64 MiB by powers of 4. */
+const BUFFERED_BYTES_BUCKETS = [1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864];
+
+/** Counters, gauges and histograms of the proxy. */
+export class ProxyMetrics {
+  readonly requests: Counter<'outcome'>;
+  readonly ingestFailures: Counter<'reason'>;
+  readonly tracesIngested: Counter;
+  readonly extensionAdded: Counter<'header'>;
+  readonly strippedResponses: Counter;
+  readonly stripSkipped: Counter<'reason'>;
+  readonly inFlightRequests: Gauge;
+  readonly bufferedBytes: Gauge;
+  readonly responsePeakBufferedBytes: Histogram;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({ name: 'a2a_proxy_requests_total', help: 'Requests the proxy forwarded, by outcome.', labelNames: ['outcome'], registers });
+    this.ingestFailures = new Counter({
+      name: 'a2a_proxy_ingest_failures_total',
+      help: 'Responses whose traces were (partly) not ingested, by reason; the response itself passed through.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.tracesIngested = new Counter({ name: 'a2a_proxy_traces_ingested_total', help: 'ResponseTraces read from proxied responses and ingested.', registers });
+    this.extensionAdded = new Counter({
+      name: 'a2a_proxy_extension_added_total',
+      help: 'Requests the proxy added the traceability extension to, by activation header.',
+      labelNames: ['header'],
+      registers,
+    });
+    this.strippedResponses = new Counter({ name: 'a2a_proxy_stripped_responses_total', help: 'Responses strip_trace removed traces from.', registers });
+    this.stripSkipped = new Counter({
+      name: 'a2a_proxy_strip_skipped_total',
+      help: 'Responses (or stream events) strip_trace should have edited but passed through unchanged, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.inFlightRequests = new Gauge({ name: 'a2a_proxy_in_flight_requests', help: 'Requests being proxied now.', registers });
+    this.bufferedBytes = new Gauge({
+      name: 'a2a_proxy_buffered_bytes',
+      help: 'Bytes all in-flight responses hold now to read traces (bounded by proxy.max_buffered_bytes).',
+      registers,
+    });
+    this.responsePeakBufferedBytes = new Histogram({
+      name: 'a2a_proxy_response_peak_buffered_bytes',
+      help: 'Most bytes one response held at once to read traces: an unfinished SSE event plus trace-bearing events, or a JSON body.',
+      buckets: BUFFERED_BYTES_BUCKETS,
+      registers,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * @module The proxy sidecar: a Collector (ingest, query API, /metrics on `server`) and an A2aProxy
+ * in front of one agent (on `proxy`) feeding that collector's intake. Starts the collector first so
+ * the first proxied trace has somewhere to go; shuts the proxy down first (stop intake), then the
+ * collector (drain, close the exporters).
+ */
+import { Collector, type CollectorDependencies, type ListenAddress } from '../collector.js';
+import type { CollectorConfig } from '../config/load-config.js';
+import { CollectorError } from '../errors.js';
+import { A2aProxy, type A2aProxyOptions, type ProxyAddress } from './a2a-proxy.js';
+
+/**
+ * The proxy options a validated config asks for.
+ * @throws CollectorError `CFG_ERR_INVALID` when the config has no `proxy` section (no upstream).
+ */
+export function proxyOptionsFromConfig(config: CollectorConfig): A2aProxyOptions {
+  const proxy = config.proxy;
+  if (proxy === undefined) {
+    throw new CollectorError('CFG_ERR_INVALID', 'invalid configuration (1 problem)', [
+      { path: 'proxy.upstream', reason: 'the proxy needs the URL of the A2A agent it fronts (--upstream URL, or proxy.upstream in the config file)' },
+    ]);
+  }
+  return {
+    upstream: proxy.upstream,
+    host: proxy.host,
+    port: proxy.port,
+    stripTrace: proxy.strip_trace,
+    maxEventBytes: proxy.max_event_bytes,
+    maxBodyBytes: config.server.max_body_bytes,
+    maxBufferedBytes: proxy.max_buffered_bytes,
+    connectTimeoutMillis: proxy.connect_timeout_millis,
+  };
+}
+
+/** Where a started sidecar listens. */
+export interface SidecarAddresses {
+  /** The collector's API (ingest, query, /metrics). */
+  readonly collector: ListenAddress;
+  /** The proxy clients call instead of the agent. */
+  readonly proxy: ProxyAddress;
+}
+
+/** A collector with the A2A proxy in front of one agent. */
+export class ProxySidecar {
+  readonly collector: Collector;
+  readonly proxy: A2aProxy;
+  private stopping: Promise<void> | undefined;
+
+  /** @throws CollectorError `CFG_ERR_INVALID` when the config has no `proxy` section. */
+  constructor(config: CollectorConfig, dependencies: CollectorDependencies = {}) {
+    const options = proxyOptionsFromConfig(config);
+    this.collector = new Collector(config, dependencies);
+    this.proxy = new A2aProxy(options, {
+      intake: this.collector.intake,
+      registry: this.collector.registry,
+      readLimits: { maxNestingDepth: config.mapping.max_nesting_depth, maxSteps: config.mapping.max_steps_per_trace },
+      logger: dependencies.logger,
+    });
+  }
+
+  /** Opens the collector's listener, then the proxy's. On failure nothing stays open. */
+  async start(): Promise<SidecarAddresses> {
+    const collector = await this.collector.start();
+    try {
+      return { collector, proxy: await this.proxy.start() };
+    } catch (error) {
+      await this.collector.shutdown();
+      throw error;
+    }
+  }
+
+  /**
+   * Stops the proxy (in-flight exchanges get `graceMillis`), then the collector (its queues get
+   * `timeoutMillis` to drain). Safe to call twice.
+   */
+  shutdown(timeoutMillis = 30_000, graceMillis = 5000): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.proxy.shutdown(graceMillis);
+      await this.collector.shutdown(timeoutMillis);
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * @module Reads the traces of a response body while it streams through the proxy: a JSON body
+ * (held up to a bound, then parsed once) or an event stream (one event at a time, with the SSE parser
+ * and one envelope extractor for the whole stream). In `strip` mode an inspector also returns the
+ * bytes to send, without the traces; otherwise the proxy forwards the original bytes itself.
+ */
+import { EnvelopeExtractor, extractTraces, type Extraction } from '../a2a/extract-traces.js';
+import { indexPath } from '../a2a/json-path.js';
+import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
+import { BudgetedHolding, type ByteBudget } from './byte-budget.js';
+import type { IngestFailureReason, StripSkipReason } from './proxy-metrics.js';
+import { SseEventFramer } from './sse-event-framer.js';
+import { stripTraces } from './strip-trace.js';
+
+/**
+ * True for the RangeError V8 throws when a recursive walk runs out of stack: JSON that parses can
+ * still nest too deeply for the walks after it (envelope search, stringify). V8 unwinds it cleanly.
+ */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
+/** What an inspector learnt of a body. */
+export interface InspectionResult {
+  /** The traces and context found; undefined when nothing could be read. */
+  readonly extraction: Extraction | undefined;
+  /** Why parts of the body were not read, each reason once. */
+  readonly failures: readonly IngestFailureReason[];
+  /** Most bytes held at once. */
+  readonly peakBufferedBytes: number;
+  /** Placements `strip` removed. */
+  readonly strippedPlacements: number;
+  /** Why `strip` left (part of) the body as it was, each reason once. */
+  readonly stripSkipped: readonly StripSkipReason[];
+}
+
+/** Reads one response body. */
+export interface ResponseInspector {
+  /** Takes the next chunk of the body; in strip mode returns the bytes to send now. */
+  push(chunk: Buffer): Buffer[];
+  /** The body ended; in strip mode returns the bytes still to send. */
+  end(): Buffer[];
+  /** The body was cut: keeps what complete events said, drops the rest. */
+  abort(): void;
+  /** True once the inspector stopped reading (it only passes bytes on). */
+  readonly stopped: boolean;
+  /** What was found; complete after {@link end} or {@link abort}. Releases every byte held. */
+  result(): InspectionResult;
+}
+
+/** Settings shared by the inspectors. */
+export interface InspectorOptions {
+  /** Shared bound of bytes held by all responses. */
+  readonly budget: ByteBudget;
+  /** Return the body without traces (the client did not ask for them). */
+  readonly strip: boolean;
+}
+
+/** Bound of the JSON inspector. */
+export interface JsonInspectorOptions extends InspectorOptions {
+  /** Largest body read, in bytes (`server.max_body_bytes`). */
+  readonly maxBodyBytes: number;
+}
+
+/** Reads a JSON body: holds it (bounded), parses it at the end. */
+export class JsonBodyInspector implements ResponseInspector {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private readonly holding: BudgetedHolding;
+  private failure: 'body_too_large' | 'over_budget' | 'invalid_json' | 'nesting_too_deep' | undefined;
+  private stripFailure: StripSkipReason | undefined;
+  private extraction: Extraction | undefined;
+  private strippedPlacements = 0;
+  private isStopped = false;
+
+  constructor(private readonly options: JsonInspectorOptions) {
+    this.holding = new BudgetedHolding(options.budget);
+  }
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  push(chunk: Buffer): Buffer[] {
+    if (this.isStopped) return this.options.strip ? [chunk] : [];
+    const length = this.length + chunk.length;
+    if (length > this.options.maxBodyBytes) return this.stop('body_too_large', chunk);
+    if (!this.holding.resize(length)) return this.stop('over_budget', chunk);
+    this.chunks.push(chunk);
+    this.length = length;
+    return [];
+  }
+
+  end(): Buffer[] {
+    if (this.isStopped) return [];
+    this.isStopped = true;
+    const body = Buffer.concat(this.chunks, this.length);
+    this.chunks = [];
+    let value: unknown;
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch {
+      this.failure = 'invalid_json';
+      return this.options.strip ? [body] : [];
+    }
+    try {
+      this.extraction = extractTraces(value);
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      this.failure = 'nesting_too_deep';
+    }
+    if (!this.options.strip) return [];
+    try {
+      const stripped = stripTraces(value);
+      const output = stripped.removed > 0 ? Buffer.from(JSON.stringify(stripped.value), 'utf8') : body;
+      this.strippedPlacements = stripped.removed;
+      return [output];
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      this.stripFailure = 'nesting_too_deep';
+      return [body];
+    }
+  }
+
+  abort(): void {
+    this.isStopped = true;
+    this.chunks = [];
+  }
+
+  result(): InspectionResult {
+    this.holding.releaseAll();
+    const failures = this.failure === undefined ? [] : [this.failure];
+    // Reading the traces failing does not keep strip from removing them, unless the body never parsed or was never held.
+    const stripFailure = this.stripFailure ?? (this.failure === 'nesting_too_deep' ? undefined : this.failure);
+    return {
+      extraction: this.extraction,
+      failures,
+      peakBufferedBytes: this.holding.peakBytes,
+      strippedPlacements: this.strippedPlacements,
+      stripSkipped: this.options.strip && stripFailure !== undefined ? [stripFailure] : [],
+    };
+  }
+
+  private stop(reason: 'body_too_large' | 'over_budget', chunk: Buffer): Buffer[] {
+    this.isStopped = true;
+    this.failure = reason;
+    const held = this.chunks;
+    this.chunks = [];
+    this.holding.releaseAll();
+    return this.options.strip ? [...held, chunk] : [];
+  }
+}
+
+/** Bounds of the event-stream inspector. */
+export interface EventStreamInspectorOptions extends InspectorOptions {
+  /** Largest event read, in bytes (`proxy.max_event_bytes`); a longer one passes through unread. */
+  readonly maxEventBytes: number;
+  /**
+   * Most bytes of trace-bearing events one stream keeps until it ends (`server.max_body_bytes`, as
+   * for a transcript posted to the ingest API); past it the stream's traces are not read.
+   */
+  readonly maxRetainedBytes: number;
+}
+
+/**
+ * Reads an event stream one event at a time. Holds the unfinished event (at most
+ * `maxEventBytes`) and the data of events that may carry a trace or an error (at most
+ * `maxRetainedBytes`): the extractor keeps their traces until the stream ends, when all its events
+ * become one envelope.
+ */
+export class EventStreamInspector implements ResponseInspector {
+  private readonly framer: SseEventFramer;
+  private readonly parser = new SseParser();
+  private extractor: EnvelopeExtractor | undefined = new EnvelopeExtractor();
+  private readonly holding: BudgetedHolding;
+  private retainedBytes = 0;
+  private peakEventBytes = 0;
+  private eventIndex = 0;
+  private readonly failures = new Set<IngestFailureReason>();
+  private readonly stripSkipped = new Set<StripSkipReason>();
+  private strippedPlacements = 0;
+  private extraction: Extraction | undefined;
+  private isStopped = false;
+
+  constructor(private readonly options: EventStreamInspectorOptions) {
+    this.framer = new SseEventFramer(options.maxEventBytes);
+    this.holding = new BudgetedHolding(options.budget);
+    this.extractor?.markAsEnvelope();
+  }
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  push(chunk: Buffer): Buffer[] {
+    if (this.isStopped) return this.options.strip ? [chunk] : [];
+    const output: Buffer[] = [];
+    for (const segment of this.framer.push(chunk)) {
+      // A whole event is held for a moment before it is read.
+      this.peakEventBytes = Math.max(this.peakEventBytes, segment.bytes.length + this.retainedBytes);
+      if (segment.kind === 'raw') {
+        this.failures.add('event_too_large');
+        if (this.options.strip) this.stripSkipped.add('event_too_large');
+        output.push(segment.bytes);
+        continue;
+      }
+      output.push(this.readEvent(segment.bytes));
+    }
+    if (!this.holding.resize(this.framer.pendingBytes + this.retainedBytes)) {
+      // The budget is spent: give up on this stream, pass on what it held.
+      this.failures.add('over_budget');
+      if (this.options.strip) this.stripSkipped.add('over_budget');
+      this.isStopped = true;
+      this.extractor = undefined;
+      for (const segment of this.framer.end()) output.push(segment.bytes);
+      this.holding.releaseAll();
+    }
+    return this.options.strip ? output : [];
+  }
+
+  end(): Buffer[] {
+    if (this.isStopped) return [];
+    this.isStopped = true;
+    // An event the stream does not terminate is discarded by every client (WHATWG: no dispatch), so it is not read either.
+    const rest = this.framer.end().map((segment) => segment.bytes);
+    this.finishExtraction();
+    return this.options.strip ? rest : [];
+  }
+
+  abort(): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    this.framer.end();
+    this.finishExtraction();
+  }
+
+  result(): InspectionResult {
+    this.holding.releaseAll();
+    return {
+      extraction: this.extraction,
+      failures: [...this.failures],
+      peakBufferedBytes: Math.max(this.holding.peakBytes, this.peakEventBytes),
+      strippedPlacements: this.strippedPlacements,
+      stripSkipped: [...this.stripSkipped],
+    };
+  }
+
+  private finishExtraction(): void {
+    try {
+      this.extraction = this.extractor?.finish();
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      this.failures.add('nesting_too_deep');
+    }
+    this.extractor = undefined;
+  }
+
+  /** Reads one event block; returns the block to send (rewritten when strip removed something). */
+  private readEvent(block: Buffer): Buffer {
+    let rewritten: Buffer | undefined;
+    for (const event of this.parser.push(block)) {
+      const path = indexPath('events', this.eventIndex++);
+      if (event.data.trim() === '') continue;
+      const data = this.readEventData(event, path);
+      if (data !== undefined) rewritten = rewriteEventData(block, data);
+    }
+    return rewritten ?? block;
+  }
+
+  /** Feeds one event to the extractor and strips it; returns its new data (`null`: drop the data) or undefined to keep it. */
+  private readEventData(event: SseEvent, path: string): string | null | undefined {
+    this.retain(event.data);
+    if (this.extractor === undefined && !this.options.strip) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(event.data);
+    } catch {
+      if (event.type === 'error') this.extractor?.addError(path, event.data.slice(0, 512));
+      else this.failures.add('invalid_json');
+      return undefined;
+    }
+    try {
+      if (this.extractor !== undefined && !this.extractor.add(value, path)) {
+        if (event.type === 'error') this.extractor.addError(path, event.data.slice(0, 512));
+        else this.extractor.note(path, `"${event.type}" event`, 'not a JSON-RPC response or A2A stream event');
+      }
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      // The extractor may hold half of this event: the stream's traces are not trusted any more.
+      this.failures.add('nesting_too_deep');
+      this.extractor = undefined;
+    }
+    if (!this.options.strip) return undefined;
+    try {
+      const stripped = stripTraces(value);
+      if (stripped.removed === 0) return undefined;
+      const data = stripped.emptiedEvent ? null : JSON.stringify(stripped.value);
+      this.strippedPlacements += stripped.removed;
+      return data;
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      this.stripSkipped.add('nesting_too_deep');
+      return undefined;
+    }
+  }
+
+  /**
+   * Counts the data of an event that may leave something in the extractor until the stream ends (a
+   * trace has `steps`, every traceability key contains `trace`, an error response has `error`)
+   * against the stream's bound; past it the stream's traces are dropped. What else the extractor
+   * keeps per event (timestamps, searched places) has its own fixed bound.
+   */
+  private retain(data: string): void {
+    if (this.extractor === undefined || (!data.includes('steps') && !data.includes('trace') && !data.includes('error'))) return;
+    this.retainedBytes += Buffer.byteLength(data, 'utf8');
+    let reason: IngestFailureReason | undefined;
+    if (this.retainedBytes > this.options.maxRetainedBytes) reason = 'body_too_large';
+    else if (!this.holding.resize(this.framer.pendingBytes + this.retainedBytes)) reason = 'over_budget';
+    if (reason === undefined) return;
+    this.failures.add(reason);
+    this.extractor = undefined;
+    this.retainedBytes = 0;
+    this.holding.resize(this.framer.pendingBytes);
+  }
+}
+
+const LINE = /[^\r\n]*(?:\r\n|\r|\n|$)/g;
+
+/**
+ * The event block with its `data` lines replaced by one line holding `data` (`null`: no data line,
+ * so the event is not dispatched, while its `id`, `event` and comment lines stay as they were).
+ */
+export function rewriteEventData(block: Buffer, data: string | null): Buffer {
+  const text = block.toString('utf8');
+  const lines = text.match(LINE) ?? [];
+  const output: string[] = [];
+  let placed = false;
+  for (const line of lines) {
+    if (line === '') continue;
+    const content = line.replace(/(?:\r\n|\r|\n)$/, '');
+    // The stream's byte order mark (first block only) is not part of the field name.
+    const name = content.replace(/^\uFEFF/, '');
+    const field = name.includes(':') ? name.slice(0, name.indexOf(':')) : name;
+    if (field !== 'data') {
+      output.push(line);
+      continue;
+    }
+    if (placed || data === null) continue;
+    placed = true;
+    output.push(`${content.startsWith('\uFEFF') ? '\uFEFF' : ''}data: ${data}${line.slice(content.length) || '\n'}`);
+  }
+  return Buffer.from(output.join(''), 'utf8');
+}
