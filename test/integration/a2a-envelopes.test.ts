@@ -249,3 +249,28 @@ describe('POST /v1/a2a/traces refusing envelopes', () => {
     assert.match(metrics, /^a2a_collector_rejected_requests_total\{reason="invalid"\} 5$/m);
   });
 });
+
+describe('a trace that grows during a stream', () => {
+  it('is ingested once, merged by step id, so no cost is counted twice', async () => {
+    const { collector, sink } = createTestCollector();
+    const key = 'github.com/a2aproject/a2a-samples/extensions/traceability/v1/traceability';
+    const s1 = { step_id: 's1', call_type: 'TOOL', name: 'llm', cost: 2, start_time: '2026-03-10T21:23:14Z', end_time: '2026-03-10T21:23:15Z' };
+    const s2 = { step_id: 's2', call_type: 'TOOL', name: 'search', cost: 3, start_time: '2026-03-10T21:23:15Z', end_time: '2026-03-10T21:23:16Z' };
+    const update = (state: string, final: boolean, steps: unknown[]) =>
+      `data: ${JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        result: { kind: 'status-update', taskId: 't', contextId: 'c', final, status: { state }, metadata: { [key]: { trace_id: 'sse-1', steps } } },
+      })}\n\n`;
+    const transcript = update('working', false, [s1]) + update('completed', true, [s1, s2]);
+    const response = await collector.app.request('/v1/a2a/traces', { method: 'POST', headers: { 'content-type': 'text/event-stream' }, body: transcript });
+    assert.equal(response.status, 202);
+    const body = (await response.json()) as { traceCount: number; stepCount: number };
+    assert.deepEqual([body.traceCount, body.stepCount], [1, 2]);
+    assert.deepEqual(sink.spans.map((span) => span.attributes['a2a.step.id']).sort(), ['s1', 's2']);
+    const metrics = await (await collector.app.request('/metrics')).text();
+    assert.match(metrics, /^a2a_cost_total\{agent="a2a-agent",call_type="tool",target="llm",currency="USD"\} 2$/m);
+    assert.match(metrics, /^a2a_trace_cost_sum\{currency="USD"\} 5$/m);
+    await collector.shutdown();
+  });
+});

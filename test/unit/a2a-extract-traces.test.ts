@@ -165,10 +165,11 @@ describe('extractTraces: what counts', () => {
     assert.deepEqual(found(body), [{ value: TRACE, path: `result.metadata[${JSON.stringify(TRACEABILITY_METADATA_KEY)}]` }]);
   });
 
-  it('keeps traces that share an id but differ', () => {
-    const grown = { ...TRACE, steps: [...TRACE.steps, { step_id: 's2', call_type: 'TOOL', name: 'more' }] };
+  it('merges copies of one trace id by step id, so a trace that grew is taken once, whole', () => {
+    const updated = { ...(TRACE.steps[0] as Record<string, unknown>), cost: 99 };
+    const grown = { ...TRACE, steps: [updated, { step_id: 's2', call_type: 'TOOL', name: 'more' }] };
     const body = rpc(task('0.3', { metadata: { trace: TRACE }, artifacts: [artifact({ trace: grown })] }));
-    assert.equal(found(body).length, 2);
+    assert.deepEqual(found(body), [{ value: { ...TRACE, steps: [updated, { step_id: 's2', call_type: 'TOOL', name: 'more' }] }, path: 'result.metadata.trace' }]);
   });
 
   it('takes a data or text part only when it looks like a ResponseTrace, and `trace` only then too', () => {
