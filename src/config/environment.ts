@@ -51,22 +51,14 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): ConfigOverlay {
     .filter((name) => name !== '');
   const wants = (name: string): boolean => selected === undefined || selected.includes(name);
 
-  const otlp: Record<string, unknown> = {};
+  // Only the endpoint variables (or OTEL_TRACES_EXPORTER) create the otlp exporter; its other
+  // variables apply to it wherever it was configured (otlpSettingsFromEnvironment).
   const endpoint = nonEmpty(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   const tracesEndpoint = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
-  if (endpoint !== undefined) otlp['endpoint'] = endpoint;
-  if (tracesEndpoint !== undefined) otlp['traces_endpoint'] = tracesEndpoint;
-  const headers = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') ?? nonEmpty(env, 'OTEL_EXPORTER_OTLP_HEADERS');
-  if (headers !== undefined) otlp['headers'] = parseKeyValueList(headers);
-  const protocol = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? nonEmpty(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (protocol !== undefined) otlp['protocol'] = protocol;
-  const timeout = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? nonEmpty(env, 'OTEL_EXPORTER_OTLP_TIMEOUT');
-  if (timeout !== undefined) otlp['timeout_millis'] = Number(timeout);
-  const compression = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION') ?? nonEmpty(env, 'OTEL_EXPORTER_OTLP_COMPRESSION');
-  if (compression !== undefined) otlp['compression'] = compression;
   if (wants('otlp') && (endpoint !== undefined || tracesEndpoint !== undefined || selected !== undefined)) {
-    // OTEL_TRACES_EXPORTER=otlp with no endpoint means the spec's default endpoint.
-    if (endpoint === undefined && tracesEndpoint === undefined) otlp['endpoint'] = 'http://localhost:4318';
+    const otlp: Record<string, unknown> = {};
+    if (endpoint !== undefined) otlp['endpoint'] = endpoint;
+    if (tracesEndpoint !== undefined) otlp['traces_endpoint'] = tracesEndpoint;
     exporters['otlp'] = otlp;
   }
 
@@ -78,4 +70,25 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): ConfigOverlay {
 
   if (Object.keys(exporters).length > 0) overlay['exporters'] = exporters;
   return overlay;
+}
+
+/**
+ * Settings of the `otlp` exporter from OTEL_EXPORTER_OTLP_{,TRACES_}{HEADERS,PROTOCOL,TIMEOUT,COMPRESSION}:
+ * applied to the `otlp` exporter however it was configured, never creating one. Headers of the
+ * general and the traces variable are merged, the traces one winning per key.
+ */
+export function otlpSettingsFromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  const general = nonEmpty(env, 'OTEL_EXPORTER_OTLP_HEADERS');
+  const traces = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS');
+  if (general !== undefined || traces !== undefined) {
+    settings['headers'] = { ...parseKeyValueList(general ?? ''), ...parseKeyValueList(traces ?? '') };
+  }
+  const protocol = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? nonEmpty(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (protocol !== undefined) settings['protocol'] = protocol;
+  const timeout = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? nonEmpty(env, 'OTEL_EXPORTER_OTLP_TIMEOUT');
+  if (timeout !== undefined) settings['timeout_millis'] = Number(timeout);
+  const compression = nonEmpty(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION') ?? nonEmpty(env, 'OTEL_EXPORTER_OTLP_COMPRESSION');
+  if (compression !== undefined) settings['compression'] = compression;
+  return settings;
 }

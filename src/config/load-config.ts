@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { CollectorError, type FieldIssue } from '../errors.js';
 import type { ExporterFactory, ExporterHelperSettings } from '../pipeline/exporter-factory.js';
-import { configFromEnvironment, type ConfigOverlay } from './environment.js';
+import { configFromEnvironment, otlpSettingsFromEnvironment, type ConfigOverlay } from './environment.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
 
 /** One exporter after validation. */
@@ -102,7 +102,11 @@ export async function readConfigFile(path: string): Promise<unknown> {
 /** Loads and validates the configuration from all its sources. */
 export async function loadConfig(sources: ConfigSources, factories: ReadonlyMap<string, ExporterFactory>): Promise<CollectorConfig> {
   const fromFile = sources.file === undefined ? {} : await readConfigFile(sources.file);
-  const fromEnv = configFromEnvironment(sources.env ?? {});
-  const merged = mergeConfig(mergeConfig(fromFile, fromEnv), sources.overrides ?? {});
-  return validateConfig(merged, factories);
+  const env = sources.env ?? {};
+  let merged = mergeConfig(fromFile, configFromEnvironment(env));
+  const otlpSettings = otlpSettingsFromEnvironment(env);
+  if (Object.keys(otlpSettings).length > 0 && isPlainObject(merged) && isPlainObject(merged['exporters']) && 'otlp' in merged['exporters']) {
+    merged = mergeConfig(merged, { exporters: { otlp: mergeConfig(merged['exporters']['otlp'] ?? {}, otlpSettings) } });
+  }
+  return validateConfig(mergeConfig(merged, sources.overrides ?? {}), factories);
 }

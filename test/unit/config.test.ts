@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { builtInExporterFactories } from '../../exporters/index.js';
-import { configFromEnvironment, parseKeyValueList } from '../../src/config/environment.js';
+import { configFromEnvironment, otlpSettingsFromEnvironment, parseKeyValueList } from '../../src/config/environment.js';
 import { loadConfig, validateConfig } from '../../src/config/load-config.js';
 import { CollectorError } from '../../src/errors.js';
 
@@ -53,7 +53,6 @@ describe('validateConfig', () => {
         'exporters.Bad Id',
         'exporters.otlp/jaeger.endpoint',
         'exporters.otlp/jaeger.sending_queue.queue_size_bytes',
-        'exporters.otlp.endpoint',
         'exporters.kafka',
         'exporters.Bad Id',
       ],
@@ -69,29 +68,29 @@ describe('validateConfig', () => {
 
 describe('configFromEnvironment', () => {
   it('reads the OpenTelemetry SDK variables', () => {
-    assert.deepEqual(
-      configFromEnvironment({
-        OTEL_SERVICE_NAME: 'planner',
-        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=a%20b',
-        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
-        OTEL_EXPORTER_OTLP_HEADERS: 'x-token=abc',
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
-      }),
-      {
-        service: { name: 'planner', resource_attributes: { 'deployment.environment': 'prod', team: 'a b' } },
-        exporters: {
-          otlp: { endpoint: 'http://127.0.0.1:4318', headers: { 'x-token': 'abc' }, protocol: 'http/json', timeout_millis: 2500 },
-        },
-      },
-    );
+    const env = {
+      OTEL_SERVICE_NAME: 'planner',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=a%20b',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-token=abc,x-tenant=a',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=b',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+    };
+    assert.deepEqual(configFromEnvironment(env), {
+      service: { name: 'planner', resource_attributes: { 'deployment.environment': 'prod', team: 'a b' } },
+      exporters: { otlp: { endpoint: 'http://127.0.0.1:4318' } },
+    });
+    assert.deepEqual(otlpSettingsFromEnvironment(env), {
+      headers: { 'x-token': 'abc', 'x-tenant': 'b' },
+      protocol: 'http/json',
+      timeout_millis: 2500,
+    });
   });
 
   it('honours OTEL_TRACES_EXPORTER', () => {
     assert.deepEqual(configFromEnvironment({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:4318' }), {});
-    assert.deepEqual(configFromEnvironment({ OTEL_TRACES_EXPORTER: 'otlp,console' }), {
-      exporters: { otlp: { endpoint: 'http://localhost:4318' }, debug: {} },
-    });
+    assert.deepEqual(configFromEnvironment({ OTEL_TRACES_EXPORTER: 'otlp,console' }), { exporters: { otlp: {}, debug: {} } });
     assert.deepEqual(configFromEnvironment({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://h:1/v1/traces' }), {
       exporters: { otlp: { traces_endpoint: 'http://h:1/v1/traces' } },
     });
@@ -121,6 +120,21 @@ describe('loadConfig', () => {
       config.exporters.map((e) => [e.id, (e.settings as unknown as { endpoint: string; timeout_millis: number }).endpoint, (e.settings as unknown as { timeout_millis: number }).timeout_millis]),
       [['otlp', 'http://env:4318', 1000]],
     );
+  });
+
+  it('lets OTLP variables refine the file\'s otlp exporter without replacing its endpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'a2a-config-'));
+    const file = join(dir, 'collector.yaml');
+    writeFileSync(file, 'exporters:\n  otlp:\n    endpoint: http://jaeger.internal:4318\n');
+    const endpointOf = (config: Awaited<ReturnType<typeof loadConfig>>) => (config.exporters[0]?.settings as unknown as { endpoint: string; headers: Record<string, string> });
+    const selected = await loadConfig({ file, env: { OTEL_TRACES_EXPORTER: 'otlp' } }, builtInExporterFactories);
+    assert.equal(endpointOf(selected).endpoint, 'http://jaeger.internal:4318');
+    const withHeaders = await loadConfig({ file, env: { OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=a' } }, builtInExporterFactories);
+    assert.deepEqual(endpointOf(withHeaders), { ...endpointOf(withHeaders), endpoint: 'http://jaeger.internal:4318', headers: { 'x-tenant': 'a' } });
+    const noExporter = await loadConfig({ env: { OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=a' } }, builtInExporterFactories);
+    assert.deepEqual(noExporter.exporters, [], 'OTLP settings alone do not create an exporter');
+    const defaulted = await loadConfig({ env: { OTEL_TRACES_EXPORTER: 'otlp' } }, builtInExporterFactories);
+    assert.equal(endpointOf(defaulted).endpoint, 'http://localhost:4318');
   });
 
   it('reports an unreadable or malformed file', async () => {
