@@ -17,10 +17,21 @@ export function capText(text: string, maxLength: number): string {
   return `${text.slice(0, Math.max(0, maxLength - 14))}...[truncated]`;
 }
 
-/** JSON text of `value` with secret-looking keys redacted, capped at `maxLength` characters. */
+/**
+ * JSON text of `value` with secret-looking keys redacted, capped at `maxLength` characters. A string
+ * that holds a JSON object or array (`requests` often does) is redacted the same way.
+ */
 export function toJsonAttribute(value: unknown, maxLength: number, redact: RegExp = DEFAULT_REDACT_PATTERN): string {
-  if (typeof value === 'string') return capText(value, maxLength);
-  const text = JSON.stringify(value, (key, inner: unknown) => (key !== '' && redact.test(key) ? REDACTED : inner));
+  let subject = value;
+  if (typeof value === 'string') {
+    if (!/^\s*[[{]/.test(value)) return capText(value, maxLength);
+    try {
+      subject = JSON.parse(value);
+    } catch {
+      return capText(value, maxLength);
+    }
+  }
+  const text = JSON.stringify(subject, (key, inner: unknown) => (key !== '' && redact.test(key) ? REDACTED : inner));
   return capText(text ?? String(value), maxLength);
 }
 

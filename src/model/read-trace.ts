@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { CollectorError, type FieldIssue } from '../errors.js';
+import * as attributeNames from '../mapping/attribute-names.js';
 import { RawTraceSchema, type RawStep } from './schema.js';
 import { parseTimestamp } from './timestamp.js';
 import type { A2AStep, A2ATrace, CallKind, ReadWarning, StepError, TraceTimestamp } from './types.js';
@@ -25,6 +26,13 @@ export interface ReadResult {
   readonly warnings: readonly ReadWarning[];
 }
 
+// Every attribute the mapping writes, and the resource's service.name (some exporters read it from span attributes too).
+const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set(
+  Object.entries(attributeNames)
+    .filter(([name]) => name.startsWith('ATTR_') && name !== 'ATTR_EVENT_TIMESTAMP')
+    .map(([, value]) => value),
+);
+const RENAMED_ATTRIBUTE_PREFIX = 'a2a.step.additional_attributes.';
 const MAX_LATENCY_MILLIS = 100 * 365.25 * 24 * 3600 * 1000;
 const PROTO_CALL_TYPES: Readonly<Record<number, CallKind>> = { 1: 'agent', 2: 'tool', 3: 'host' };
 const PYTHON_TRACEBACK = 'Traceback (most recent call last):';
@@ -192,13 +200,18 @@ class TraceReader {
     const callType = raw.call_type ?? raw.callType ?? undefined;
     const kind = this.readKind(callType, agent !== undefined, tool !== undefined, joinPath(path, ['call_type']));
 
-    const additional = { ...(raw.additional_attributes ?? raw.additionalAttributes ?? {}) };
-    const inputTokens = this.takeTokens(additional, ['input_tokens', 'prompt_tokens', 'inputTokens', 'promptTokens'], path);
-    const outputTokens = this.takeTokens(
+    const additional: Record<string, unknown> = { ...(raw.additional_attributes ?? raw.additionalAttributes ?? {}) };
+    const inputTokens = this.takeTokens(
       additional,
-      ['output_tokens', 'completion_tokens', 'outputTokens', 'completionTokens'],
+      ['input_tokens', 'prompt_tokens', 'inputTokens', 'promptTokens', 'gen_ai.usage.input_tokens'],
       path,
     );
+    const outputTokens = this.takeTokens(
+      additional,
+      ['output_tokens', 'completion_tokens', 'outputTokens', 'completionTokens', 'gen_ai.usage.output_tokens'],
+      path,
+    );
+    const passThrough = this.readAdditional(additional, joinPath(path, ['additional_attributes']));
 
     const start = this.readTime(raw.start_time ?? raw.startTime, joinPath(path, ['start_time']));
     let end = this.readTime(raw.end_time ?? raw.endTime, joinPath(path, ['end_time']));
@@ -246,7 +259,7 @@ class TraceReader {
       totalTokens: this.readNumber(raw.total_tokens ?? raw.totalTokens, joinPath(path, ['total_tokens'])),
       inputTokens,
       outputTokens,
-      additionalAttributes: additional,
+      additionalAttributes: passThrough,
       latencyMs: this.readLatency(raw.latency, joinPath(path, ['latency'])),
       start,
       end,
@@ -280,6 +293,25 @@ class TraceReader {
     }
     this.warn(path, 'call_type_unknown', `call_type ${JSON.stringify(callType)} mapped to "other"`);
     return 'other';
+  }
+
+  /**
+   * Pass-through attributes. A key the mapping writes itself (`a2a.step.cost.exclusive`,
+   * `service.name`, ...) would let a step overwrite what the collector computed, so it is kept under
+   * `a2a.step.additional_attributes.<key>` instead, with a warning.
+   */
+  private readAdditional(attributes: Record<string, unknown>, path: string): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(attributes)) {
+      if (RESERVED_ATTRIBUTES.has(key)) {
+        const renamed = `${RENAMED_ATTRIBUTE_PREFIX}${key}`;
+        this.warn(joinPath(path, [key]), 'reserved_attribute', `${key} is set by the collector; kept as ${renamed}`);
+        result[renamed] = value;
+      } else {
+        result[key] = value;
+      }
+    }
+    return result;
   }
 
   private takeTokens(attributes: Record<string, unknown>, keys: readonly string[], path: string): number | undefined {

@@ -207,3 +207,17 @@ describe('SpanMapper times', () => {
     assert.equal(spans[0]?.attributes['a2a.step.latency_ms'], -5000);
   });
 });
+
+describe('redaction of string-typed requests', () => {
+  it('redacts secrets inside a string that holds JSON, and leaves other strings alone', () => {
+    const { spans } = mapTrace({
+      trace_id: TRACE_ID,
+      steps: [
+        { step_id: 'a', call_type: 'AGENT', name: 'x', requests: '{"api_key":"LEAK","n":{"authorization":"Bearer x"}}' },
+        { step_id: 'b', call_type: 'AGENT', name: 'y', requests: 'plain text with api_key=visible' },
+      ],
+    });
+    assert.equal(spans[0]?.attributes['a2a.step.requests'], '{"api_key":"[REDACTED]","n":{"authorization":"[REDACTED]"}}');
+    assert.equal(spans[1]?.attributes['a2a.step.requests'], 'plain text with api_key=visible');
+  });
+});
