@@ -151,7 +151,13 @@ export class Collector {
     this.stopping ??= (async () => {
       const server = this.server;
       if (server !== undefined) {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // Stop intake: idle keep-alive connections close now; a request still arriving gets a
+        // bounded grace period, so one slow client cannot hold the shutdown (and the queues) hostage.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), Math.min(5_000, timeoutMillis / 3));
+        await closed;
+        clearTimeout(grace);
       }
       await this.pipeline.shutdown(timeoutMillis);
       this.logger.log('info', 'collector stopped');

@@ -28,6 +28,13 @@ export class Pipeline implements SpanConsumer {
   consume(spans: ReadableSpan[]): void {
     const bytes = this.queued.length > 0 ? estimateSpansBytes(spans) : 0;
     for (const queue of this.queued) {
+      // More than the queue can ever hold: retrying cannot help, so this is no 503.
+      if (bytes > queue.capacityBytes) {
+        throw new CollectorError(
+          'A2A_ERR_BODY_TOO_LARGE',
+          `the request's spans (about ${bytes} bytes) exceed exporter ${queue.name}'s queue (sending_queue.queue_size_bytes ${queue.capacityBytes}); send fewer traces per request`,
+        );
+      }
       if (!queue.hasRoomFor(bytes)) {
         throw new CollectorError(
           'A2A_ERR_QUEUE_FULL',

@@ -9,6 +9,17 @@ import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { exportOnce } from './export-promise.js';
 import { isPermanent } from './retrying-exporter.js';
 
+/** How long shutdown waits for a batch in flight to settle after the exporter was shut down. */
+const SHUTDOWN_SETTLE_MILLIS = 5_000;
+
+/** Waits for `promise`, at most `millis`; never leaves a timer behind. */
+async function within(promise: Promise<void> | undefined, millis: number): Promise<void> {
+  if (promise === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, millis))))]);
+  clearTimeout(timer);
+}
+
 /** Queue and batching settings of one exporter. */
 export interface QueueOptions {
   /** Exporter id (`otlp`, `otlp/jaeger`), used in metrics and logs. */
@@ -33,7 +44,8 @@ interface QueuedBatch {
 /** An exporter behind a bounded byte queue. Callers MUST check {@link hasRoomFor} before {@link enqueue}. */
 export class QueuedExporter {
   readonly name: string;
-  private readonly capacityBytes: number;
+  /** Most bytes (estimated) the queue holds. */
+  readonly capacityBytes: number;
   private readonly maxBatch: number;
   private readonly delayMillis: number;
   private readonly batches: QueuedBatch[] = [];
@@ -132,7 +144,7 @@ export class QueuedExporter {
     const deadline = Date.now() + timeoutMillis;
     while ((this.batches.length > 0 || this.draining !== undefined) && Date.now() < deadline) {
       this.startDrain();
-      await Promise.race([this.draining, new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      await within(this.draining, deadline - Date.now());
     }
   }
 
@@ -142,10 +154,21 @@ export class QueuedExporter {
     this.closed = true;
     await this.forceFlush(timeoutMillis);
     if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.queuedSpans > 0) {
-      this.metrics.droppedSpans.inc({ exporter: this.name, reason: 'shutdown' }, this.queuedSpans);
-      this.logger.log('error', 'spans left in queue at shutdown', { exporter: this.name, spans: this.queuedSpans });
+    // What is still queued is dropped here and counted once; a batch in flight is counted by its own
+    // result, which the exporter's shutdown hastens (the retry decorator stops waiting).
+    let left = 0;
+    for (const batch of this.batches) {
+      left += batch.spans.length - batch.taken;
+      this.queuedBytes -= batch.bytes;
+    }
+    this.batches.length = 0;
+    this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
+    if (left > 0) {
+      this.queuedSpans -= left;
+      this.metrics.droppedSpans.inc({ exporter: this.name, reason: 'shutdown' }, left);
+      this.logger.log('error', 'spans left in queue at shutdown', { exporter: this.name, spans: left });
     }
     await this.exporter.shutdown();
+    await within(this.draining, SHUTDOWN_SETTLE_MILLIS);
   }
 }

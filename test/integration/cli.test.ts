@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,21 @@ describe('a2a-trace-collector CLI', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('stops within its grace period on SIGTERM even while a client stalls mid-upload', async () => {
+    const server = await startServe();
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => {});
+    // Headers promise 1,000 bytes; only 10 ever come.
+    socket.write('POST /v1/a2a/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"trace_id"');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const code = await server.stop();
+    socket.destroy();
+    assert.equal(code, 0);
+    assert.match(server.stderr(), /"msg":"collector stopped"/);
   });
 
   it('send posts captured JSON and SSE files and prints what was accepted; convert prints the OTLP JSON', async () => {

@@ -174,7 +174,8 @@ describe('limits', () => {
     const step = (i: number) => ({ step_id: `s${i}`, call_type: 'TOOL', name: 'tool', parameters: { pad: 'x'.repeat(300) } });
     const first = await postJson(collector, '/v1/a2a/traces', { trace_id: 'a', steps: [step(1), step(2), step(3)] });
     assert.equal(first.status, 202);
-    const second = await postJson(collector, '/v1/a2a/traces', { trace_id: 'b', steps: [step(1), step(2), step(3), step(4), step(5), step(6)] });
+    // Fits the queue's capacity, not the room the first trace left.
+    const second = await postJson(collector, '/v1/a2a/traces', { trace_id: 'b', steps: [step(1), step(2), step(3)] });
     assert.equal(second.status, 503);
     assert.equal(second.headers.get('retry-after'), '5');
     assert.equal(((await second.json()) as ErrorBody).error.code, 'A2A_ERR_QUEUE_FULL');
@@ -200,6 +201,19 @@ describe('hostile nesting', () => {
     }
     assert.equal(sink.spans.length, 0);
     assert.equal((await postJson(collector, '/v1/a2a/traces', { trace_id: 'after', steps: [] })).status, 202);
+    await collector.shutdown();
+  });
+});
+
+describe('requests larger than a queue', () => {
+  it('answer 413, not a 503 that no retry could ever clear', async () => {
+    const { collector } = createTestCollector({ exporters: { debug: { sending_queue: { queue_size_bytes: 2000 } } } });
+    const steps = Array.from({ length: 10 }, (_, i) => ({ step_id: `s${i}`, call_type: 'TOOL', name: 'tool' }));
+    const response = await postJson(collector, '/v1/a2a/traces', { trace_id: 'big', steps });
+    assert.equal(response.status, 413);
+    const body = (await response.json()) as ErrorBody;
+    assert.equal(body.error.code, 'A2A_ERR_BODY_TOO_LARGE');
+    assert.match(body.error.message, /exporter debug's queue/);
     await collector.shutdown();
   });
 });

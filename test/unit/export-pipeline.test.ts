@@ -165,3 +165,25 @@ describe('isPermanent', () => {
     it(label, () => assert.equal(isPermanent(result), expected));
   }
 });
+
+describe('QueuedExporter shutdown accounting', () => {
+  it('counts each span it gives up on once, and exports nothing after shutdown', async () => {
+    const registry = new Registry();
+    const metrics = new SelfMetrics(registry);
+    const inner = new ScriptedExporter(() => failed('503 Service Unavailable'));
+    const retrying = new RetryingExporter(inner, { initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
+    const queue = new QueuedExporter(retrying, { name: 'q', maxExportBatchSize: 10, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    queue.enqueue(fakeSpans(100), 1000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await queue.shutdown(50);
+    const callsAtShutdown = inner.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const dropped =
+      (await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'shutdown' })) +
+      (await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'retries_exhausted' }));
+    assert.equal(dropped, 100);
+    assert.equal(await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'retries_exhausted' }), 10, 'the batch in flight');
+    assert.equal(await metricValue(registry, 'a2a_collector_queue_bytes', { exporter: 'q' }), 0);
+    assert.equal(inner.calls.length, callsAtShutdown, 'no export after shutdown');
+  });
+});
