@@ -69,7 +69,8 @@ export class IngestEndpoint {
    * @throws CollectorError 401 or 415.
    */
   admit(request: IngestRequest): string {
-    if (this.options.authToken !== undefined && request.authorization !== `Bearer ${this.options.authToken}`) {
+    // The auth scheme name is case-insensitive (RFC 9110 §11.1); the token is not.
+    if (this.options.authToken !== undefined && /^bearer +(.*)$/i.exec(request.authorization?.trim() ?? '')?.[1] !== this.options.authToken) {
       throw new CollectorError('A2A_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
     }
     const mediaType = request.contentType ?? 'application/json';
@@ -87,7 +88,8 @@ export class IngestEndpoint {
    * @throws CollectorError for anything refused (nothing of the body is taken then).
    */
   ingest(text: string, mediaType: string, request: IngestRequest): IngestAnswer {
-    const accepted = this.intake.ingestText(text, mediaType, { traceparent: request.traceparent, service: request.service });
+    const service = request.service?.trim();
+    const accepted = this.intake.ingestText(text, mediaType, { traceparent: request.traceparent, service: service === '' ? undefined : service });
     let stepCount = 0;
     for (const trace of accepted) stepCount += trace.stepCount;
     return { traceCount: accepted.length, stepCount, accepted };

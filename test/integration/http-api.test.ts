@@ -119,6 +119,12 @@ describe('POST /v1/a2a/traces', () => {
     assert.equal(sink.spans.length, before);
   });
 
+  it('treats an empty service parameter as absent', async () => {
+    const before = sink.spans.length;
+    assert.equal((await postJson(collector, '/v1/a2a/traces?service=', { trace_id: 'empty-service', steps: [{ step_id: 's', call_type: 'TOOL' }] })).status, 202);
+    assert.equal(sink.spans[before]?.resource.attributes['service.name'], 'a2a-agent');
+  });
+
   it('answers 415 for a media type it cannot read and 404 with JSON for unknown traces', async () => {
     const protobuf = await postJson(collector, '/v1/a2a/traces', 'x', { 'content-type': 'application/x-protobuf' });
     assert.equal(protobuf.status, 415);
@@ -156,6 +162,8 @@ describe('limits', () => {
     const trace = { trace_id: 't', steps: [] };
     assert.equal((await postJson(collector, '/v1/a2a/traces', trace)).status, 401);
     assert.equal((await postJson(collector, '/v1/a2a/traces', trace, { authorization: 'Bearer let-me-in' })).status, 202);
+    assert.equal((await postJson(collector, '/v1/a2a/traces', trace, { authorization: 'bearer let-me-in' })).status, 202, 'the scheme is case-insensitive');
+    assert.equal((await postJson(collector, '/v1/a2a/traces', trace, { authorization: 'Bearer LET-ME-IN' })).status, 401, 'the token is not');
     await collector.shutdown();
   });
 
