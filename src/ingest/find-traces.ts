@@ -174,3 +174,13 @@ export function findTracesInEventStream(text: string): FoundTraces {
   findings.addExtraction(extraction);
   return findings.settle();
 }
+
+/**
+ * Lists the traces of one extraction (the proxy reads responses into extractions itself).
+ * @throws CollectorError as {@link findTraces}.
+ */
+export function findTracesInExtraction(extraction: Extraction): FoundTraces {
+  const findings = new Findings();
+  findings.addExtraction(extraction);
+  return findings.settle();
+}

@@ -5,6 +5,7 @@
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EnvelopeContext } from '../a2a/envelope-context.js';
+import type { Extraction } from '../a2a/extract-traces.js';
 import { looksLikeEventStream } from '../a2a/sse-parser.js';
 import { CollectorError, type FieldIssue } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
@@ -14,7 +15,7 @@ import { buildStepTree, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
 import type { SpanConsumer } from '../pipeline/pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
-import { findTraces, findTracesInEventStream, type FoundTraces } from './find-traces.js';
+import { findTraces, findTracesInEventStream, findTracesInExtraction, type FoundTraces } from './find-traces.js';
 
 /**
  * Runs `work`, turning a stack overflow into a 400: JSON that parses can still nest too deeply for
@@ -124,6 +125,14 @@ export class TraceIntake {
    */
   ingestEventStream(text: string, context: IngestContext = {}): AcceptedTrace[] {
     return refuseStackOverflow(() => this.ingestFound(findTracesInEventStream(text), context));
+  }
+
+  /**
+   * Ingests the traces of one A2A extraction (what the proxy sidecar reads from a response).
+   * @throws CollectorError as {@link ingest}.
+   */
+  ingestExtraction(extraction: Extraction, context: IngestContext = {}): AcceptedTrace[] {
+    return refuseStackOverflow(() => this.ingestFound(findTracesInExtraction(extraction), context));
   }
 
   private ingestFound(found: FoundTraces, context: IngestContext): AcceptedTrace[] {

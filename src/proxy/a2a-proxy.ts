@@ -15,7 +15,6 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Registry } from 'prom-client';
 import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
 import type { IngestContext, TraceIntake } from '../ingest/trace-intake.js';
-import type { ReadLimits } from '../model/read-trace.js';
 import { BurstLogger, silentLogger, type Logger } from '../telemetry/logger.js';
 import { ByteBudget } from './byte-budget.js';
 import { activateExtension, withoutExtension } from './extension-activation.js';
@@ -54,8 +53,6 @@ export interface A2aProxyDependencies {
   readonly intake: TraceIntake;
   /** Registry the proxy's metrics are registered on (the collector's, so /metrics shows them). */
   readonly registry: Registry;
-  /** Limits traces are read with (the collector's `mapping` settings). */
-  readonly readLimits: ReadLimits;
   readonly logger?: Logger;
 }
 
@@ -137,7 +134,7 @@ export class A2aProxy {
     this.unreachableLog = new BurstLogger(this.logger);
     this.metrics = new ProxyMetrics(dependencies.registry);
     this.budget = new ByteBudget(options.maxBufferedBytes, (used) => this.metrics.bufferedBytes.set(used));
-    this.ingest = new ProxyIngest(dependencies.intake, dependencies.readLimits, this.metrics, this.logger);
+    this.ingest = new ProxyIngest(dependencies.intake, this.metrics, this.logger);
     this.server = createServer((request, response) => this.handle(request, response));
   }
 

@@ -5,12 +5,9 @@
  */
 import type { Extraction } from '../a2a/extract-traces.js';
 import { CollectorError } from '../errors.js';
-import type { AcceptedTrace, IngestContext, IntakeTrace, TraceIntake } from '../ingest/trace-intake.js';
-import { readResponseTrace, type ReadLimits } from '../model/read-trace.js';
-import type { ReadWarning } from '../model/types.js';
+import type { AcceptedTrace, IngestContext, TraceIntake } from '../ingest/trace-intake.js';
 import { BurstLogger, type Logger } from '../telemetry/logger.js';
 import type { IngestFailureReason, ProxyMetrics } from './proxy-metrics.js';
-import { isStackOverflow } from './response-inspectors.js';
 
 /** What ingesting one response's extraction came to. */
 export interface ProxyIngestResult {
@@ -26,7 +23,6 @@ export class ProxyIngest {
 
   constructor(
     private readonly intake: TraceIntake,
-    private readonly limits: ReadLimits,
     private readonly metrics: ProxyMetrics,
     private readonly logger: Logger,
   ) {}
@@ -37,28 +33,19 @@ export class ProxyIngest {
    */
   ingest(extraction: Extraction, context: IngestContext): ProxyIngestResult {
     if (!extraction.isEnvelope) return { outcome: 'not_a2a', accepted: [] };
-    if (extraction.issues.length > 0) return this.fail('invalid_trace', 'a response carries values under a traceability key that are no trace', { issues: extraction.issues.slice(0, 5) });
-    if (extraction.traces.length === 0) return { outcome: 'no_trace', accepted: [] };
-    const rpcWarnings: ReadWarning[] = extraction.rpcErrors.map((error) => ({
-      path: error.path,
-      code: 'jsonrpc_error',
-      message: `${error.code === undefined ? 'error' : `JSON-RPC error ${error.code}`}: ${error.message}; the traces found beside it were accepted`,
-    }));
+    // A trace-less answer (error responses included) is the agent's business, not an ingest failure.
+    if (extraction.traces.length === 0 && extraction.issues.length === 0) return { outcome: 'no_trace', accepted: [] };
     try {
-      const traces: IntakeTrace[] = extraction.traces.map((found) => {
-        const read = readResponseTrace(found.value, found.path, this.limits);
-        return { trace: read.trace, warnings: [...read.warnings, ...found.context.warnings, ...rpcWarnings], envelope: found.context };
-      });
-      const accepted = this.intake.accept(traces, context);
+      const accepted = this.intake.ingestExtraction(extraction, context);
       this.metrics.tracesIngested.inc(accepted.length);
       this.logger.log('debug', 'proxy: ingested traces', { traces: accepted.map((trace) => ({ a2aTraceId: trace.a2aTraceId, traceId: trace.traceId, steps: trace.stepCount })) });
       return { outcome: 'traced', accepted };
     } catch (error) {
       if (error instanceof CollectorError) {
-        const reason: IngestFailureReason = error.code === 'A2A_ERR_QUEUE_FULL' ? 'queue_full' : 'invalid_trace';
+        const reason: IngestFailureReason =
+          error.code === 'A2A_ERR_QUEUE_FULL' ? 'queue_full' : error.code === 'A2A_ERR_NESTING_TOO_DEEP' ? 'nesting_too_deep' : 'invalid_trace';
         return this.fail(reason, error.message, { code: error.code, issues: error.issues.slice(0, 5) });
       }
-      if (isStackOverflow(error)) return this.fail('nesting_too_deep', 'a trace nests too deeply to map', {});
       return this.fail('internal', 'unexpected error while ingesting a proxied response', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }
   }

@@ -53,7 +53,6 @@ export class ProxySidecar {
     this.proxy = new A2aProxy(options, {
       intake: this.collector.intake,
       registry: this.collector.registry,
-      readLimits: { maxNestingDepth: config.mapping.max_nesting_depth, maxSteps: config.mapping.max_steps_per_trace },
       logger: dependencies.logger,
     });
   }
