@@ -159,5 +159,7 @@ describe('docs/collector.example.yaml', () => {
     const explicitDefaults = validateConfig({ exporters: { otlp: { endpoint: 'http://127.0.0.1:4318' } } }, builtInExporterFactories).exporters[0];
     assert.deepEqual(jaeger?.settings, explicitDefaults?.settings);
     assert.deepEqual(config.exporters.map((exporter) => exporter.id), ['otlp/jaeger', 'debug']);
+    const proxyDefaults = validateConfig({ proxy: { upstream: 'http://127.0.0.1:9999' } }, builtInExporterFactories).proxy;
+    assert.deepEqual(config.proxy, proxyDefaults);
   });
 });
