@@ -23,26 +23,10 @@ import {
   type TracePlacement,
 } from '../helpers/a2a-agents.js';
 import { eventually, startBackend, type RunningBackend } from '../helpers/backends.js';
+import { jaegerTag, readJaegerTrace, type JaegerSpan } from '../helpers/jaeger-api.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
-
-interface JaegerTag {
-  key: string;
-  value: unknown;
-}
-interface JaegerSpan {
-  spanID: string;
-  operationName: string;
-  references: Array<{ refType: string; spanID: string }>;
-  tags: JaegerTag[];
-  processID: string;
-}
-interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
-}
 
 /** A `proxy` command running as a child process. */
 interface ProxyProcess {
@@ -93,17 +77,7 @@ function stopProxyCommand(running: ProxyProcess): Promise<number | null> {
   return exited;
 }
 
-async function readJaegerTrace(queryUrl: string, traceId: string, expectedSpans: number): Promise<JaegerTrace> {
-  return eventually(async () => {
-    const response = await fetch(`${queryUrl}/api/traces/${traceId}`);
-    if (response.status !== 200) return undefined;
-    const body = (await response.json()) as { data: JaegerTrace[] };
-    const trace = body.data[0];
-    return trace !== undefined && trace.spans.length >= expectedSpans ? trace : undefined;
-  });
-}
-
-const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.key === key)?.value;
+const tag = jaegerTag;
 
 const AGENTS: ReadonlyArray<{ name: string; placement: TracePlacement }> = [
   { name: 'weather', placement: 'status-metadata' },

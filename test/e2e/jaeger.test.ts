@@ -6,38 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { postNestedFixture, startLiveCollector } from '../helpers/live-collector.js';
-import { eventually, startBackend, type RunningBackend } from '../helpers/backends.js';
+import { startBackend, type RunningBackend } from '../helpers/backends.js';
+import { jaegerTag, readJaegerTrace, type JaegerSpan } from '../helpers/jaeger-api.js';
 
-interface JaegerTag {
-  key: string;
-  type: string;
-  value: unknown;
-}
-interface JaegerSpan {
-  spanID: string;
-  operationName: string;
-  references: Array<{ refType: string; spanID: string }>;
-  tags: JaegerTag[];
-  logs: Array<{ fields: JaegerTag[] }>;
-  processID: string;
-}
-interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
-}
-
-async function readJaegerTrace(queryUrl: string, traceId: string, expectedSpans: number): Promise<JaegerTrace> {
-  return eventually(async () => {
-    const response = await fetch(`${queryUrl}/api/traces/${traceId}`);
-    if (response.status !== 200) return undefined;
-    const body = (await response.json()) as { data: JaegerTrace[] };
-    const trace = body.data[0];
-    return trace !== undefined && trace.spans.length >= expectedSpans ? trace : undefined;
-  });
-}
-
-const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.key === key)?.value;
+const tag = jaegerTag;
 const events = (span: JaegerSpan): string[] =>
   span.logs.map((log) => String(log.fields.find((field) => field.key === 'event')?.value)).sort();
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { jaegerService, readJaegerTrace } from '../helpers/jaeger-api.js';
 import { postNestedFixture, startLiveCollector } from '../helpers/live-collector.js';
 import { eventually, freePort, runScript, startBackend, type RunningBackend } from '../helpers/backends.js';
 
@@ -89,15 +90,9 @@ describe('OpenTelemetry Collector gateway tier', { timeout: 25 * 60_000 }, () =>
     try {
       const traceId = await postNestedFixture(address);
 
-      const jaegerTrace = await eventually(async () => {
-        const body = (await (await fetch(`${jaegerQueryUrl}/api/traces/${traceId}`)).json()) as {
-          data: Array<{ spans: Array<{ processID: string }>; processes: Record<string, { serviceName: string }> }> | null;
-        };
-        const trace = body.data?.[0];
-        return trace !== undefined && trace.spans.length === 6 ? trace : undefined;
-      }, 60_000);
+      const jaegerTrace = await readJaegerTrace(jaegerQueryUrl, traceId, 6, 60_000);
       assert.deepEqual(
-        jaegerTrace.spans.map((span) => jaegerTrace.processes[span.processID]?.serviceName).sort(),
+        jaegerTrace.spans.map((span) => jaegerService(jaegerTrace, span)).sort(),
         ['trip-planner', 'trip-planner', 'trip-planner', 'weather-agent', 'weather-agent', 'weather-agent'],
       );
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readJaegerTrace } from '../helpers/jaeger-api.js';
 import { postNestedFixture, startLiveCollector } from '../helpers/live-collector.js';
 import { eventually, freePort, startBackend, type RunningBackend } from '../helpers/backends.js';
 
@@ -26,13 +27,6 @@ async function readZipkinTrace(zipkinUrl: string, traceId: string, expectedSpans
     const spans = (await response.json()) as ZipkinSpan[];
     return spans.length >= expectedSpans ? spans : undefined;
   });
-}
-
-async function jaegerSpanCount(queryUrl: string, traceId: string): Promise<number | undefined> {
-  const response = await fetch(`${queryUrl}/api/traces/${traceId}`);
-  if (response.status !== 200) return undefined;
-  const body = (await response.json()) as { data: Array<{ spans: unknown[] }> };
-  return body.data[0]?.spans.length;
 }
 
 describe('real Zipkin, next to real Jaeger', { timeout: 25 * 60_000 }, () => {
@@ -103,7 +97,7 @@ describe('real Zipkin, next to real Jaeger', { timeout: 25 * 60_000 }, () => {
       assert.equal(failed.tags['otel.status_code'], 'ERROR');
       assert.deepEqual((failed.annotations ?? []).map((a) => a.value).sort(), ['a2a.step.end', 'a2a.step.start', 'exception']);
 
-      assert.equal(await eventually(() => jaegerSpanCount(jaegerQueryUrl, traceId).then((n) => (n === 6 ? n : undefined))), 6);
+      assert.equal((await readJaegerTrace(jaegerQueryUrl, traceId, 6)).spans.length, 6);
     } finally {
       await collector.shutdown();
     }
@@ -122,7 +116,7 @@ describe('real Zipkin, next to real Jaeger', { timeout: 25 * 60_000 }, () => {
     );
     try {
       const traceId = await postNestedFixture(address);
-      assert.equal(await eventually(() => jaegerSpanCount(jaegerQueryUrl, traceId).then((n) => (n === 6 ? n : undefined))), 6);
+      assert.equal((await readJaegerTrace(jaegerQueryUrl, traceId, 6)).spans.length, 6);
       // Jaeger can hold the spans a moment before the exporter's callback has counted them.
       const metrics = await eventually(async () => {
         const text = await (await fetch(`${address.url}/metrics`)).text();
