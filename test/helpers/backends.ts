@@ -3,7 +3,7 @@
  * project's own scripts in scripts/backends, on free loopback ports.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,7 @@ export async function startBackend(script: string, portVariables: readonly strin
       if (stopped) return;
       stopped = true;
       await runScript(script, ['stop', runDir], env, 60_000);
+      rmSync(runDir, { recursive: true, force: true });
     },
   };
 }
