@@ -15,6 +15,7 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #ddd;font-variant-numeric:tabular-nums}
 tr.error td:first-child{border-left:3px solid #c33}
 pre{background:#f6f6f6;padding:1rem;overflow:auto}
+pre:empty{display:none}
 a{color:#0645ad;cursor:pointer}
 </style>
 </head>
