@@ -63,6 +63,9 @@ export interface Extraction {
 /** How many searched places an extraction lists; the rest are only counted. */
 export const MAX_SEARCHED_LISTED = 50;
 
+/** Most JSON-RPC errors kept per envelope (a stream can carry any number of `event: error`). */
+export const MAX_RPC_ERRORS_KEPT = 50;
+
 /**
  * How many moments (span events) one envelope contributes, as OpenTelemetry's default span event
  * limit; a stream of thousands of status updates must not make one span unbounded.
@@ -171,7 +174,7 @@ export class EnvelopeExtractor {
   /** Records an error reported outside JSON-RPC (an SSE `error` event that is not a JSON-RPC response). */
   addError(path: string, message: string): void {
     this.isEnvelope = true;
-    this.rpcErrors.push({ path, code: undefined, message });
+    if (this.rpcErrors.length < MAX_RPC_ERRORS_KEPT) this.rpcErrors.push({ path, code: undefined, message });
   }
 
   /** Marks the input as an envelope even when nothing in it was recognized (an event stream). */
@@ -210,7 +213,7 @@ export class EnvelopeExtractor {
     if (error !== undefined && error !== null) {
       const code = isObject(error) && (typeof error['code'] === 'number' || typeof error['code'] === 'string') ? error['code'] : undefined;
       const message = isObject(error) && typeof error['message'] === 'string' ? error['message'] : JSON.stringify(error);
-      this.rpcErrors.push({ path: propertyPath(path, 'error'), code, message });
+      if (this.rpcErrors.length < MAX_RPC_ERRORS_KEPT) this.rpcErrors.push({ path: propertyPath(path, 'error'), code, message });
     }
     if ('result' in response) {
       const resultPath = propertyPath(path, 'result');

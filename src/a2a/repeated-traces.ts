@@ -25,18 +25,35 @@ function stepIdOf(step: unknown): string | undefined {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
+/** How finished a step version is: ended (an end time) beats timed (a latency) beats in flight. */
+function completeness(step: unknown): number {
+  if (typeof step !== 'object' || step === null) return 0;
+  const record = step as Record<string, unknown>;
+  const end = record['end_time'] ?? record['endTime'];
+  if (end !== undefined && end !== null && end !== '') return 2;
+  const latency = record['latency'];
+  return latency !== undefined && latency !== null ? 1 : 0;
+}
+
 /**
- * Steps of all copies, each step id once: a later copy's version of a step replaces the earlier one
- * in place, steps only a later copy has are appended. Undefined when a step has no id (copies
- * cannot be matched then).
+ * Steps of all copies, each step once. A later copy's version of a step replaces the earlier one in
+ * place unless it is less finished (a Task's history, walked after its status, holds older copies
+ * in which a step may still be in flight); steps only a later copy has are appended. Steps are
+ * matched by id and by which occurrence of that id they are within their copy, so a copy's
+ * repeated ids (renamed `id#2` by the reader) are kept. Undefined when a step has no id.
  */
 function mergeSteps(copies: readonly unknown[]): unknown[] | undefined {
   const merged = new Map<string, unknown>();
   for (const copy of copies) {
+    const occurrences = new Map<string, number>();
     for (const step of stepsOf(copy) ?? []) {
       const id = stepIdOf(step);
       if (id === undefined) return undefined;
-      merged.set(id, step);
+      const occurrence = occurrences.get(id) ?? 0;
+      occurrences.set(id, occurrence + 1);
+      const key = `${occurrence}\u0000${id}`;
+      const earlier = merged.get(key);
+      if (earlier === undefined || completeness(step) >= completeness(earlier)) merged.set(key, step);
     }
   }
   return [...merged.values()];
@@ -44,8 +61,8 @@ function mergeSteps(copies: readonly unknown[]): unknown[] | undefined {
 
 /**
  * One entry per trace id (traces without an id are all kept). Copies of one id are merged by step
- * id, the later copy winning, and the result stands where the first copy was found. When a copy has
- * a step without an id, the last copy is kept whole (copies cannot be matched step by step).
+ * (see mergeSteps), and the result stands where the first copy was found. When a copy has a step
+ * without an id, the last copy is kept whole (copies cannot be matched step by step).
  */
 export function dropRepeatedTraces<T extends { readonly value: unknown }>(traces: readonly T[]): T[] {
   if (traces.length < 2) return [...traces];

@@ -13,6 +13,9 @@ import { COLLECTOR_VERSION } from '../version.js';
 import { EXIT_USAGE, loadCommandConfig, type Command } from './command.js';
 import { mediaTypeOf } from './send.js';
 
+/** Largest export printed indented; larger ones are printed compact. */
+export const PRETTY_PRINT_MAX_SPANS = 10_000;
+
 /** The `convert` command. */
 export const convertCommand: Command = async (options) => {
   const file = options.args[0];
@@ -30,7 +33,12 @@ export const convertCommand: Command = async (options) => {
       resourceAttributes: config.service.resource_attributes,
       collectorVersion: COLLECTOR_VERSION,
     }),
-    { consume: (batch) => void spans.push(...batch) },
+    {
+      consume: (batch) => {
+        // A loop, not push(...batch): a spread of 100,000s of spans overflows the stack.
+        for (const span of batch) spans.push(span);
+      },
+    },
     {
       defaultService: config.service.name,
       costMode: config.mapping.cost_mode,
@@ -43,7 +51,10 @@ export const convertCommand: Command = async (options) => {
   for (const trace of accepted) {
     for (const warning of trace.warnings) options.stderr(`warning ${warning.path === '' ? '(root)' : warning.path}: ${warning.message}\n`);
   }
-  const request = JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array();
-  options.stdout(`${JSON.stringify(JSON.parse(Buffer.from(request).toString('utf8')), null, 2)}\n`);
+  const request = Buffer.from(JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array());
+  // Pretty-printed for reading; past PRETTY_PRINT_MAX_SPANS as the serializer wrote it, because an
+  // indented copy of a very large export can pass the longest string V8 can build.
+  const output = spans.length <= PRETTY_PRINT_MAX_SPANS ? JSON.stringify(JSON.parse(request.toString('utf8')), null, 2) : request.toString('utf8');
+  options.stdout(`${output}\n`);
   return 0;
 };

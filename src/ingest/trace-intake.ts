@@ -106,7 +106,9 @@ export class TraceIntake {
    * to a file and sent with curl -d).
    * @throws CollectorError as {@link ingest}, and `A2A_ERR_INVALID_JSON` for text that is neither.
    */
-  ingestText(text: string, mediaType: string | undefined, context: IngestContext = {}): AcceptedTrace[] {
+  ingestText(raw: string, mediaType: string | undefined, context: IngestContext = {}): AcceptedTrace[] {
+    // Editors on some systems save a UTF-8 byte order mark, which JSON.parse refuses.
+    const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (mediaType !== undefined && isEventStreamMediaType(mediaType)) return this.ingestEventStream(text, context);
     let body: unknown;
     try {
@@ -179,7 +181,8 @@ export class TraceIntake {
       }
       const tree = buildStepTree(trace, service, this.options.costMode, allWarnings);
       const otelTraceId = parent?.traceId ?? toOtelTraceId(trace.traceId);
-      spans.push(...this.mapper.toReadableSpans({ tree, otelTraceId, parentSpanId: parent?.spanId, receivedAt, envelope }));
+      // A loop, not push(...): a spread of very many spans overflows the stack.
+      for (const span of this.mapper.toReadableSpans({ tree, otelTraceId, parentSpanId: parent?.spanId, receivedAt, envelope })) spans.push(span);
       accepted.push({ traceId: otelTraceId, a2aTraceId: trace.traceId, stepCount: tree.nodes.length, warnings: allWarnings });
       stepCount += tree.nodes.length;
     }

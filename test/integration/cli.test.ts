@@ -155,3 +155,24 @@ describe('a2a-trace-collector CLI', () => {
   });
 ;
 });
+
+describe('convert on large and BOM-prefixed files', () => {
+  it('converts 200,000 steps (printed compact) and a file that starts with a byte order mark', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'a2a-convert-'));
+    const big = join(dir, 'big.json');
+    const traces = Array.from({ length: 20 }, (_, t) => ({
+      trace_id: `big-${t}`,
+      steps: Array.from({ length: 10_000 }, (_, i) => ({ step_id: `s${i}`, call_type: 'TOOL', name: 'x' })),
+    }));
+    writeFileSync(big, JSON.stringify(traces));
+    const converted = await runCli(['convert', big]);
+    assert.equal(converted.status, 0, converted.stderr.slice(0, 500));
+    assert.equal((converted.stdout.match(/"name":"execute_tool x"/g) ?? []).length, 200_000);
+
+    const bom = join(dir, 'bom.json');
+    writeFileSync(bom, `\uFEFF${JSON.stringify({ trace_id: 'bom', steps: [{ step_id: 's', call_type: 'TOOL', name: 'y' }] })}`);
+    const fromBom = await runCli(['convert', bom]);
+    assert.equal(fromBom.status, 0, fromBom.stderr);
+    assert.match(fromBom.stdout, /"name": "execute_tool y"/);
+  });
+});

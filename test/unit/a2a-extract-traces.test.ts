@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { extractTracesFromEventStream } from '../../src/a2a/extract-event-stream.js';
-import { EnvelopeExtractor, extractTraces } from '../../src/a2a/extract-traces.js';
+import { EnvelopeExtractor, MAX_RPC_ERRORS_KEPT, extractTraces } from '../../src/a2a/extract-traces.js';
 import {
   TIMESTAMP_METADATA_KEYS,
   TRACEABILITY_EXTENSION_URI,
@@ -351,5 +351,37 @@ describe('extractTracesFromEventStream', () => {
     const extraction = extractTracesFromEventStream(parseEventStream(': ping\n\n'));
     assert.equal(extraction.isEnvelope, true);
     assert.deepEqual(extraction.traces, []);
+  });
+});
+
+describe('merging copies of one trace', () => {
+  const ended = { step_id: 's1', call_type: 'TOOL', name: 'lookup', start_time: '2026-03-10T21:23:14Z', end_time: '2026-03-10T21:23:15Z' };
+  const inFlight = { step_id: 's1', call_type: 'TOOL', name: 'lookup', start_time: '2026-03-10T21:23:14Z', end_time: null };
+
+  it('keeps the ended version of a step over an in-flight copy found later (a Task history is walked last)', () => {
+    const body = rpc(
+      task('0.3', {
+        status: { state: 'completed', message: message('0.3', { trace: { trace_id: 'h', steps: [ended] } }) },
+        history: [message('0.3', { trace: { trace_id: 'h', steps: [inFlight] } })],
+      }),
+    );
+    const traces = found(body);
+    assert.equal(traces.length, 1);
+    assert.deepEqual((traces[0]?.value as { steps: unknown[] }).steps, [ended]);
+  });
+
+  it('keeps repeated step ids of one copy when the trace appears twice', () => {
+    const trace = { trace_id: 'd', steps: [{ step_id: 's1', name: 'first' }, { step_id: 's1', name: 'second' }, { step_id: 's2' }] };
+    const traces = found(rpc(task('0.3', { metadata: { trace }, status: { state: 'completed', message: message('0.3', { trace }) } })));
+    assert.equal(traces.length, 1);
+    assert.deepEqual((traces[0]?.value as { steps: unknown[] }).steps, trace.steps);
+  });
+});
+
+describe('JSON-RPC errors per envelope', () => {
+  it('keeps at most MAX_RPC_ERRORS_KEPT of them', () => {
+    const extractor = new EnvelopeExtractor();
+    for (let i = 0; i < 1000; i++) extractor.addError(`events[${i}]`, 'boom');
+    assert.equal(extractor.finish().rpcErrors.length, MAX_RPC_ERRORS_KEPT);
   });
 });
