@@ -1,7 +1,13 @@
 /**
  * @module `proxy --upstream URL [--host HOST] [--port PORT]`: runs the collector together with the
  * A2A reverse proxy in front of one agent until SIGINT or SIGTERM. `--host`/`--port` place the
- * proxy; the collector's API stays on `server.host`/`server.port` (config file).
+ * proxy; the collector's API stays on `server.host`/`server.port` (config file). Once both listen,
+ * prints their URLs to stdout, whatever the log level (`--port 0` picks a free port):
+ *
+ * ```
+ * proxy: http://127.0.0.1:4321
+ * collector: http://127.0.0.1:4320
+ * ```
  */
 import { ProxySidecar } from '../proxy/proxy-sidecar.js';
 import { createJsonLogger } from '../telemetry/logger.js';
@@ -25,7 +31,8 @@ export const proxyCommand: Command = async (options) => {
   const logger = createJsonLogger(config.log_level);
   const sidecar = new ProxySidecar(config, { logger });
   try {
-    await sidecar.start();
+    const addresses = await sidecar.start();
+    options.stdout(`proxy: ${addresses.proxy.url}\ncollector: ${addresses.collector.url}\n`);
   } catch (error) {
     options.stderr(`cannot listen: ${(error as Error).message}\n`);
     return EXIT_USAGE;

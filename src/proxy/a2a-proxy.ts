@@ -11,7 +11,7 @@ import { Agent as HttpAgent, createServer, request as httpRequest, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, type Zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
 import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
 import type { IngestContext, TraceIntake } from '../ingest/trace-intake.js';
@@ -19,13 +19,20 @@ import { BurstLogger, silentLogger, type Logger } from '../telemetry/logger.js';
 import { ByteBudget } from './byte-budget.js';
 import { activateExtension, withoutExtension } from './extension-activation.js';
 import { ProxyIngest } from './proxy-ingest.js';
-import { ProxyMetrics, type ProxyOutcome } from './proxy-metrics.js';
+import { ProxyMetrics, type ProxyOutcome, type StripSkipReason } from './proxy-metrics.js';
 import { headerListMembers, headerValues, toPairs, withHeader, withListMember, withoutHeader, withoutHopByHop, type RawHeaders } from './raw-headers.js';
 import { CollectorError } from '../errors.js';
 import { EventStreamInspector, JsonBodyInspector, type ResponseInspector } from './response-inspectors.js';
 
 /** The `Via` protocol name the proxy identifies itself with (RFC 9110 §7.6.3). */
 const VIA_NAME = 'a2a-trace-collector';
+
+/**
+ * Decoded bytes a coded response may inflate to per coded byte read before the proxy stops decoding
+ * it (never below `maxBufferedBytes`). Text and JSON compress far less than this; a compression
+ * bomb (gzip reaches 1000:1) crosses it early, before it costs minutes of CPU.
+ */
+const MAX_DECODED_BYTES_PER_CODED_BYTE = 64;
 
 /** How a proxy runs. Every field is required; `proxyOptionsFromConfig` fills them from the config. */
 export interface A2aProxyOptions {
@@ -41,7 +48,10 @@ export interface A2aProxyOptions {
   readonly maxEventBytes: number;
   /** Largest JSON body read, and most bytes of trace-bearing events kept per stream, in bytes. */
   readonly maxBodyBytes: number;
-  /** Most bytes all in-flight responses together hold for reading, in bytes. */
+  /**
+   * Most bytes all in-flight responses together hold for reading, in bytes. Also the fewest decoded
+   * bytes a coded response may inflate to before its decoding is bounded by its coded size.
+   */
   readonly maxBufferedBytes: number;
   /** How long connecting to the agent may take, in milliseconds, before the client gets 502. */
   readonly connectTimeoutMillis: number;
@@ -81,6 +91,26 @@ function bodyKindOf(method: string, status: number, headers: RawHeaders): BodyKi
   return undefined;
 }
 
+/**
+ * The request headers with the body framed as the client framed it. `Transfer-Encoding` is
+ * hop-by-hop, but a body it framed still has to reach the agent framed: node chunks a request body
+ * on its own only for methods that usually have one, and writes the bytes of a GET, DELETE or
+ * OPTIONS body bare, where the agent reads them as the next request (RFC 9112 §6.1, §11.2). A
+ * client's `Transfer-Encoding` overrides its `Content-Length` (RFC 9112 §6.3). node's parser refuses
+ * a request whose last coding is not `chunked` and undoes only that one, so the client's list goes
+ * on as it was and node chunks the body again.
+ */
+function withBodyFraming(headers: RawHeaders, clientHeaders: RawHeaders): string[] {
+  const codings = headerListMembers(clientHeaders, 'transfer-encoding');
+  if (codings.length === 0) return [...headers];
+  return withHeader(withoutHeader(headers, 'Content-Length'), 'Transfer-Encoding', codings.join(', '));
+}
+
+/** True when the client's request has a body: a `Content-Length` or `Transfer-Encoding` frames one (RFC 9112 §6.3). */
+function hasBody(clientHeaders: RawHeaders): boolean {
+  return headerValues(clientHeaders, 'transfer-encoding').length > 0 || headerValues(clientHeaders, 'content-length').length > 0;
+}
+
 /** The body's content codings, outermost last, `identity` left out. */
 function contentCodings(headers: RawHeaders): string[] {
   return headerListMembers(headers, 'content-encoding')
@@ -88,7 +118,10 @@ function contentCodings(headers: RawHeaders): string[] {
     .filter((coding) => coding !== 'identity');
 }
 
-function createDecoder(codings: readonly string[]): Transform | undefined {
+/** A zlib decoder: a Transform that counts the coded bytes it consumed (`bytesWritten`). */
+type Decoder = Transform & Zlib;
+
+function createDecoder(codings: readonly string[]): Decoder | undefined {
   if (codings.length !== 1) return undefined;
   switch (codings[0]) {
     case 'gzip':
@@ -120,6 +153,7 @@ export class A2aProxy {
   private readonly ingest: ProxyIngest;
   private readonly logger: Logger;
   private readonly unreachableLog: BurstLogger;
+  private readonly lossyNumbersLog: BurstLogger;
   private readonly server: Server;
   private stopping: Promise<void> | undefined;
 
@@ -132,6 +166,7 @@ export class A2aProxy {
     this.agent = this.upstream.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.logger = dependencies.logger ?? silentLogger;
     this.unreachableLog = new BurstLogger(this.logger);
+    this.lossyNumbersLog = new BurstLogger(this.logger);
     this.metrics = new ProxyMetrics(dependencies.registry);
     this.budget = new ByteBudget(options.maxBufferedBytes, (used) => this.metrics.bufferedBytes.set(used));
     this.ingest = new ProxyIngest(dependencies.intake, this.metrics, this.logger);
@@ -198,11 +233,12 @@ export class A2aProxy {
       if (activation.addedTo !== undefined) this.metrics.extensionAdded.inc({ header: activation.addedTo });
       const strip = this.options.stripTrace && !activation.requestedByClient;
       let headers = withHeader(activation.headers, 'Host', this.upstream.host);
+      headers = withBodyFraming(headers, request.rawHeaders);
       headers = withListMember(headers, 'Via', `${request.httpVersion} ${VIA_NAME}`);
       // The proxy edits the bodies it strips; it asks for them unencoded.
       if (strip) headers = withHeader(headers, 'Accept-Encoding', 'identity');
       const plan: ExchangePlan = { strip, context: { traceparent: headerValues(request.rawHeaders, 'traceparent').at(-1) } };
-      const exchange = new Exchange(this.options, plan, request, response, this.budget, this.ingest, this.metrics, settle);
+      const exchange = new Exchange(this.options, plan, request, response, this.budget, this.ingest, this.metrics, settle, (reason) => this.recordStripSkipped(reason, request));
       exchange.forward(
         () =>
           (this.upstream.protocol === 'https:' ? httpsRequest : httpRequest)({
@@ -222,6 +258,13 @@ export class A2aProxy {
       this.badGateway(response, error);
       settle('upstream_unavailable');
     }
+  }
+
+  /** Counts a response strip_trace left as it was; one that keeps its traces for its numbers' sake is logged, once per burst. */
+  private recordStripSkipped(reason: StripSkipReason, request: IncomingMessage): void {
+    this.metrics.stripSkipped.inc({ reason });
+    if (reason !== 'lossy_numbers') return;
+    this.lossyNumbersLog.log('warn', 'proxy: strip_trace left the traces in a response: re-serializing it would change its numbers', { reason, path: request.url });
   }
 
   private badGateway(response: ServerResponse, error: unknown): void {
@@ -253,6 +296,9 @@ class Exchange {
   private inspectionFinished = false;
   /** The client gets what the inspector returns (strip mode), not the agent's bytes. */
   private transform = false;
+  /** Inflates a coded body for the inspector; undefined when there is none, or once it stopped. */
+  private decoder: Decoder | undefined;
+  private decodedBytes = 0;
   private upstreamRequest: ReturnType<typeof httpRequest> | undefined;
 
   constructor(
@@ -264,6 +310,7 @@ class Exchange {
     private readonly ingest: ProxyIngest,
     private readonly metrics: ProxyMetrics,
     private readonly onSettled: (outcome: ProxyOutcome) => void,
+    private readonly onStripSkipped: (reason: StripSkipReason) => void,
   ) {}
 
   /** Sends the request upstream (`open` creates it) and relays the answer; `onUnreachable` answers 502. */
@@ -286,6 +333,7 @@ class Exchange {
       if (response.writableFinished) return;
       this.clientGone = true;
       upstreamRequest.destroy();
+      this.stopDecoding();
       this.guarded(() => this.finishInspection(true));
       this.settle('client_aborted');
     });
@@ -323,7 +371,12 @@ class Exchange {
         else onUnreachable(error);
       }
     });
-    request.pipe(upstreamRequest);
+    if (hasBody(request.rawHeaders)) {
+      request.pipe(upstreamRequest);
+    } else {
+      upstreamRequest.end();
+      request.resume();
+    }
   }
 
   /** Runs `work`; a throw (a bug) ends the reading of this response, never the process. */
@@ -337,6 +390,7 @@ class Exchange {
       const inspector = this.inspector;
       this.inspector = undefined;
       this.inspectionFinished = true;
+      this.stopDecoding();
       try {
         inspector?.abort();
         inspector?.result();
@@ -370,8 +424,8 @@ class Exchange {
     // transform: the client gets what the inspector returns; otherwise the agent's bytes as they come.
     const transform = strip && codings.length === 0;
     this.transform = transform;
-    if (strip && !transform) this.metrics.stripSkipped.inc({ reason: 'encoded' });
-    let decoder: Transform | undefined;
+    if (strip && !transform) this.onStripSkipped('encoded');
+    let decoder: Decoder | undefined;
     if (kind !== undefined) {
       if (codings.length > 0) decoder = createDecoder(codings);
       if (codings.length > 0 && decoder === undefined) {
@@ -417,7 +471,7 @@ class Exchange {
       }
     };
 
-    if (decoder !== undefined && this.inspector !== undefined) this.attachDecoder(decoder, this.inspector);
+    if (decoder !== undefined && this.inspector !== undefined) this.startDecoding(decoder, this.inspector);
 
     upstreamResponse.on('data', (chunk: Buffer) => {
       const inspector = this.inspector;
@@ -427,8 +481,8 @@ class Exchange {
       }
       send([chunk]);
       if (inspector === undefined || inspector.stopped) return;
-      if (decoder !== undefined) decoder.write(chunk);
-      else this.guarded(() => inspector.push(chunk));
+      if (this.decoder !== undefined) this.decoder.write(chunk);
+      else if (decoder === undefined) this.guarded(() => inspector.push(chunk));
     });
     upstreamResponse.on('end', () => {
       if (this.clientGone) return;
@@ -451,13 +505,13 @@ class Exchange {
         }
       }
       response.end();
-      if (decoder !== undefined && inspector !== undefined && !inspector.stopped) decoder.end();
+      if (this.decoder !== undefined) this.decoder.end();
       else this.guarded(() => this.finishInspection(false));
     });
     upstreamResponse.on('close', () => {
       if (upstreamResponse.complete || this.clientGone) return;
       // The agent cut its response: the client's is cut too, never completed with something else.
-      decoder?.destroy();
+      this.stopDecoding();
       this.guarded(() => this.finishInspection(true));
       this.settle('upstream_aborted');
       response.destroy();
@@ -471,24 +525,55 @@ class Exchange {
       : new EventStreamInspector({ ...common, maxEventBytes: this.options.maxEventBytes, maxRetainedBytes: this.options.maxBodyBytes });
   }
 
-  /** Reads a coded body through a decoder; the client still gets the coded bytes. */
-  private attachDecoder(decoder: Transform, inspector: ResponseInspector): void {
+  /**
+   * Reads a coded body through `decoder`; the client still gets the coded bytes. Decoding stops as
+   * soon as the inspector stops reading, and when the body inflates past
+   * {@link MAX_DECODED_BYTES_PER_CODED_BYTE} times the coded bytes decoded so far (at least
+   * `maxBufferedBytes`). Those are the bytes zlib consumed, not those queued for it: a fast agent
+   * queues the whole body before much of it is inflated.
+   */
+  private startDecoding(decoder: Decoder, inspector: ResponseInspector): void {
+    this.decoder = decoder;
     decoder.on('data', (chunk: Buffer) => {
+      if (this.decoder !== decoder) return;
+      this.decodedBytes += chunk.length;
+      this.metrics.decodedBytes.inc(chunk.length);
       this.guarded(() => {
+        const allowed = Math.max(decoder.bytesWritten * MAX_DECODED_BYTES_PER_CODED_BYTE, this.options.maxBufferedBytes);
+        if (this.decodedBytes > allowed) {
+          this.stopDecoding();
+          this.ingest.recordFailure('decoded_too_large', 'a coded response inflates far past its coded size; the rest passed through unread', {
+            path: this.request.url,
+            codedBytes: decoder.bytesWritten,
+            decodedBytes: this.decodedBytes,
+          });
+          this.finishInspection(true);
+          this.settle('ingest_failed');
+          return;
+        }
         inspector.push(chunk);
         // Nothing more is read: stop decoding rather than inflate what nobody looks at.
         if (inspector.stopped) {
-          decoder.destroy();
+          this.stopDecoding();
           this.finishInspection(false);
         }
       });
     });
     decoder.on('end', () => this.guarded(() => this.finishInspection(false)));
     decoder.on('error', () => {
+      if (this.decoder !== decoder) return;
+      this.decoder = undefined;
       this.ingest.recordFailure('undecodable', 'a coded response body could not be decoded; passed through unread');
       this.guarded(() => this.finishInspection(true));
       this.settle('ingest_failed');
     });
+  }
+
+  /** Drops the decoder and what it still has queued: no more CPU goes into inflating this body. */
+  private stopDecoding(): void {
+    const decoder = this.decoder;
+    this.decoder = undefined;
+    decoder?.destroy();
   }
 
   /** Ingests what the inspector read (once); `cut`: the body did not arrive whole. */
@@ -507,7 +592,7 @@ class Exchange {
     for (const reason of result.failures) {
       this.ingest.recordFailure(reason, 'part of a response was not read for traces; it passed through unchanged', { path: this.request.url });
     }
-    for (const reason of result.stripSkipped) this.metrics.stripSkipped.inc({ reason });
+    for (const reason of result.stripSkipped) this.onStripSkipped(reason);
     if (result.strippedPlacements > 0) this.metrics.strippedResponses.inc();
     const ingested = result.extraction === undefined ? undefined : this.ingest.ingest(result.extraction, this.plan.context);
     if (cut) return;

@@ -36,6 +36,8 @@ export type ProxyOutcome =
  * - `body_too_large`: a JSON body, or the trace-bearing events of one stream, exceeded `server.max_body_bytes`;
  * - `over_budget`: all responses together held `proxy.max_buffered_bytes`;
  * - `undecodable`: the body's `Content-Encoding` is unknown or its data is corrupt;
+ * - `decoded_too_large`: a coded body inflated past 64 decoded bytes per coded byte (and past
+ *   `proxy.max_buffered_bytes`), as a compression bomb does; the rest was not decoded;
  * - `internal`: a bug; logged.
  */
 export type IngestFailureReason =
@@ -47,10 +49,17 @@ export type IngestFailureReason =
   | 'body_too_large'
   | 'over_budget'
   | 'undecodable'
+  | 'decoded_too_large'
   | 'internal';
 
-/** Why `strip_trace` could not edit a response that should have been stripped. Closed set. */
-export type StripSkipReason = 'encoded' | 'event_too_large' | 'body_too_large' | 'over_budget' | 'invalid_json' | 'nesting_too_deep';
+/**
+ * Why `strip_trace` could not edit a response that should have been stripped. Closed set (a label
+ * value): the ingest failure reasons of the same name, and
+ * - `encoded`: the agent sent a content-coded body although the proxy asked for `identity`;
+ * - `lossy_numbers`: the body (or an event's data) holds a number that re-serializing would change
+ *   (an integer past 2^53, `1.10`), so it went through as the agent sent it, traces included.
+ */
+export type StripSkipReason = 'encoded' | 'event_too_large' | 'body_too_large' | 'over_budget' | 'invalid_json' | 'nesting_too_deep' | 'lossy_numbers';
 
 /** Upper bounds of the buffered-bytes histogram: 1 KiB to 64 MiB by powers of 4. */
 const BUFFERED_BYTES_BUCKETS = [1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864];
@@ -66,6 +75,7 @@ export class ProxyMetrics {
   readonly inFlightRequests: Gauge;
   readonly bufferedBytes: Gauge;
   readonly responsePeakBufferedBytes: Histogram;
+  readonly decodedBytes: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -94,6 +104,11 @@ export class ProxyMetrics {
     this.bufferedBytes = new Gauge({
       name: 'a2a_proxy_buffered_bytes',
       help: 'Bytes all in-flight responses hold now to read traces (bounded by proxy.max_buffered_bytes).',
+      registers,
+    });
+    this.decodedBytes = new Counter({
+      name: 'a2a_proxy_decoded_bytes_total',
+      help: 'Bytes the proxy inflated from content-coded (gzip, deflate, br) responses to read them.',
       registers,
     });
     this.responsePeakBufferedBytes = new Histogram({

@@ -3,11 +3,18 @@
  * (held up to a bound, then parsed once) or an event stream (one event at a time, with the SSE parser
  * and one envelope extractor for the whole stream). In `strip` mode an inspector also returns the
  * bytes to send, without the traces; otherwise the proxy forwards the original bytes itself.
+ *
+ * Stripping re-serializes the body (or the event's data) it edits: its whitespace and string
+ * escapes may change, its numbers may not. A body or event holding a number that would not come back
+ * as written (`JSON.stringify(Number(token)) !== token`: an integer past 2^53 such as a JSON-RPC
+ * `id`, `1.10`, `1e3`) is left as it came, traces included, and counted as `lossy_numbers`. An
+ * artifact-update event that held nothing but traces is dropped whole, whatever its numbers.
  */
 import { EnvelopeExtractor, extractTraces, type Extraction } from '../a2a/extract-traces.js';
 import { indexPath } from '../a2a/json-path.js';
 import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
 import { BudgetedHolding, type ByteBudget } from './byte-budget.js';
+import { firstLossyNumber } from './json-number-fidelity.js';
 import type { IngestFailureReason, StripSkipReason } from './proxy-metrics.js';
 import { SseEventFramer } from './sse-event-framer.js';
 import { stripTraces } from './strip-trace.js';
@@ -96,9 +103,10 @@ export class JsonBodyInspector implements ResponseInspector {
     this.isStopped = true;
     const body = Buffer.concat(this.chunks, this.length);
     this.chunks = [];
+    const text = body.toString('utf8');
     let value: unknown;
     try {
-      value = JSON.parse(body.toString('utf8'));
+      value = JSON.parse(text);
     } catch {
       this.failure = 'invalid_json';
       return this.options.strip ? [body] : [];
@@ -112,9 +120,13 @@ export class JsonBodyInspector implements ResponseInspector {
     if (!this.options.strip) return [];
     try {
       const stripped = stripTraces(value);
-      const output = stripped.removed > 0 ? Buffer.from(JSON.stringify(stripped.value), 'utf8') : body;
+      if (stripped.removed === 0) return [body];
+      if (firstLossyNumber(text) !== undefined) {
+        this.stripFailure = 'lossy_numbers';
+        return [body];
+      }
       this.strippedPlacements = stripped.removed;
-      return [output];
+      return [Buffer.from(JSON.stringify(stripped.value), 'utf8')];
     } catch (error) {
       if (!isStackOverflow(error)) throw error;
       this.stripFailure = 'nesting_too_deep';
@@ -164,7 +176,7 @@ export interface EventStreamInspectorOptions extends InspectorOptions {
 
 /**
  * Reads an event stream one event at a time. Holds the unfinished event (at most
- * `maxEventBytes`) and the data of events that may carry a trace or an error (at most
+ * `maxEventBytes`) and the data of events that may carry a trace, and of error events (at most
  * `maxRetainedBytes`): the extractor keeps their traces until the stream ends, when all its events
  * become one envelope.
  */
@@ -221,8 +233,7 @@ export class EventStreamInspector implements ResponseInspector {
   end(): Buffer[] {
     if (this.isStopped) return [];
     this.isStopped = true;
-    // An event the stream does not terminate is discarded by every client (WHATWG: no dispatch), so it is not read either.
-    const rest = this.framer.end().map((segment) => segment.bytes);
+    const rest = this.readLastSegments();
     this.finishExtraction();
     return this.options.strip ? rest : [];
   }
@@ -230,7 +241,7 @@ export class EventStreamInspector implements ResponseInspector {
   abort(): void {
     if (this.isStopped) return;
     this.isStopped = true;
-    this.framer.end();
+    this.readLastSegments();
     this.finishExtraction();
   }
 
@@ -243,6 +254,15 @@ export class EventStreamInspector implements ResponseInspector {
       strippedPlacements: this.strippedPlacements,
       stripSkipped: [...this.stripSkipped],
     };
+  }
+
+  /**
+   * Reads what the framer still holds at the end of the stream: an event its final CR ended (a
+   * blank line, WHATWG "event stream interpretation") is read like any other; an event the stream
+   * does not terminate is discarded by every client (no dispatch), so it is not read either.
+   */
+  private readLastSegments(): Buffer[] {
+    return this.framer.end().map((segment) => (segment.kind === 'event' ? this.readEvent(segment.bytes) : segment.bytes));
   }
 
   private finishExtraction(): void {
@@ -269,7 +289,7 @@ export class EventStreamInspector implements ResponseInspector {
 
   /** Feeds one event to the extractor and strips it; returns its new data (`null`: drop the data) or undefined to keep it. */
   private readEventData(event: SseEvent, path: string): string | null | undefined {
-    this.retain(event.data);
+    this.retain(event);
     if (this.extractor === undefined && !this.options.strip) return undefined;
     let value: unknown;
     try {
@@ -294,9 +314,12 @@ export class EventStreamInspector implements ResponseInspector {
     try {
       const stripped = stripTraces(value);
       if (stripped.removed === 0) return undefined;
-      const data = stripped.emptiedEvent ? null : JSON.stringify(stripped.value);
+      if (!stripped.emptiedEvent && firstLossyNumber(event.data) !== undefined) {
+        this.stripSkipped.add('lossy_numbers');
+        return undefined;
+      }
       this.strippedPlacements += stripped.removed;
-      return data;
+      return stripped.emptiedEvent ? null : JSON.stringify(stripped.value);
     } catch (error) {
       if (!isStackOverflow(error)) throw error;
       this.stripSkipped.add('nesting_too_deep');
@@ -305,13 +328,16 @@ export class EventStreamInspector implements ResponseInspector {
   }
 
   /**
-   * Counts the data of an event that may leave something in the extractor until the stream ends (a
-   * trace has `steps`, every traceability key contains `trace`, an error response has `error`)
-   * against the stream's bound; past it the stream's traces are dropped. What else the extractor
-   * keeps per event (timestamps, searched places) has its own fixed bound.
+   * Counts the data of every event that may leave something in the extractor until the stream ends
+   * against the stream's bound: an `error` event (kept whatever its data), and data that may hold a
+   * trace (it has `steps`, every traceability key contains `trace`) or an error response (`error`).
+   * Past the bound the stream's traces are dropped. What else the extractor keeps per event
+   * (timestamps, searched places) has its own fixed bound.
    */
-  private retain(data: string): void {
-    if (this.extractor === undefined || (!data.includes('steps') && !data.includes('trace') && !data.includes('error'))) return;
+  private retain(event: SseEvent): void {
+    if (this.extractor === undefined) return;
+    const { data } = event;
+    if (event.type !== 'error' && !data.includes('steps') && !data.includes('trace') && !data.includes('error')) return;
     this.retainedBytes += Buffer.byteLength(data, 'utf8');
     let reason: IngestFailureReason | undefined;
     if (this.retainedBytes > this.options.maxRetainedBytes) reason = 'body_too_large';

@@ -244,6 +244,39 @@ describe('proxy sidecar in front of scripted agents', () => {
     assert.equal((await metrics(down.collectorUrl))('a2a_proxy_requests_total{outcome="upstream_unavailable"}'), 1);
   });
 
+  it('forwards a chunked body of any method as that one body, never as raw bytes the agent reads as a next request', async () => {
+    agent.handler = (request, response) => response.end(`answer to ${request.method ?? ''} ${request.url ?? ''}`);
+    const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: agent\r\n\r\n';
+    for (const method of ['DELETE', 'GET', 'OPTIONS', 'POST']) {
+      agent.received.length = 0;
+      const response = await rawRequest(`${proxyUrl}/tasks/1`, { method, headers: ['Transfer-Encoding', 'chunked'], body: smuggled });
+      assert.equal(response.body.toString(), `answer to ${method} /tasks/1`);
+      // A request after it on the same pooled connection shows whether the agent read a second one.
+      await rawRequest(`${proxyUrl}/after`);
+      assert.deepEqual(
+        agent.received.map((received) => [received.method, received.url, received.body]),
+        [
+          [method, '/tasks/1', smuggled],
+          ['GET', '/after', ''],
+        ],
+        method,
+      );
+      const chunked = agent.received[0]?.headers;
+      assert.equal(chunked?.['transfer-encoding'], 'chunked', method);
+      assert.equal(chunked?.['content-length'], undefined, method);
+    }
+    agent.received.length = 0;
+    await rawRequest(`${proxyUrl}/tasks/2`, { method: 'DELETE', headers: ['Content-Length', String(smuggled.length)], body: smuggled });
+    await rawRequest(`${proxyUrl}/tasks/3`, { method: 'DELETE' });
+    assert.deepEqual(
+      agent.received.map((received) => [received.method, received.url, received.body, received.headers['content-length'], received.headers['transfer-encoding']]),
+      [
+        ['DELETE', '/tasks/2', smuggled, String(smuggled.length), undefined],
+        ['DELETE', '/tasks/3', '', undefined, undefined],
+      ],
+    );
+  });
+
   it('cuts the client\'s stream where the agent cut its own, and keeps the traces of the events that arrived whole', async () => {
     let cut: () => void = () => {};
     const clientHasThePartialEvent = new Promise<void>((resolve) => (cut = resolve));
@@ -344,6 +377,34 @@ describe('proxy sidecar in front of scripted agents', () => {
     assert.equal(trace.summary.stepCount, 3);
   });
 
+  it('stops decoding a coded answer that inflates far past its coded size, and still relays every coded byte', async () => {
+    const small = await startSidecar({ max_buffered_bytes: 65_536, max_event_bytes: 4096 });
+    extra.push(small.sidecar);
+    // 32 MiB of one never-ending event: the inspector passes it through unread, never stops on its own.
+    const inflated = 32 * 1024 * 1024;
+    const plain = Buffer.alloc(inflated, 0x78);
+    plain.write('data: ', 0);
+    const coded = gzipSync(plain, { level: 9 });
+    agent.handler = (_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Content-Encoding': 'gzip', 'Content-Length': String(coded.length) });
+      response.end(coded);
+    };
+    const response = await rawRequest(`${small.proxyUrl}/`, { method: 'POST', headers: ['Accept-Encoding', 'gzip'], body: '{}' });
+    assert.deepEqual(response.body, coded);
+    // The exchange settles when the proxy is done reading (here: decoding) the answer.
+    const read = await eventually(async () => {
+      const current = await metrics(small.collectorUrl);
+      return current('a2a_proxy_in_flight_requests') === 0 ? current : undefined;
+    }, 10_000, 10);
+    assert.equal(read('a2a_proxy_ingest_failures_total{reason="decoded_too_large"}'), 1);
+    assert.equal(read('a2a_proxy_requests_total{outcome="ingest_failed"}'), 1);
+    // The bound is 64 decoded bytes per coded byte decoded, at least max_buffered_bytes. This body
+    // inflates 1000:1, so decoding stops one decoder chunk (16 KiB) past max_buffered_bytes.
+    const decoded = read('a2a_proxy_decoded_bytes_total');
+    assert.ok(decoded > 65_536 && decoded <= 65_536 + 16_384, `decoded ${decoded} of ${inflated} bytes (${coded.length} coded)`);
+    assert.equal(read('a2a_proxy_buffered_bytes'), 0);
+  });
+
   it('passes an event larger than proxy.max_event_bytes through unread and still reads the events after it', async () => {
     const small = await startSidecar({ max_event_bytes: 4096 });
     extra.push(small.sidecar);
@@ -360,6 +421,24 @@ describe('proxy sidecar in front of scripted agents', () => {
     const read = await metrics(small.collectorUrl);
     assert.equal(read('a2a_proxy_ingest_failures_total{reason="event_too_large"}'), 1);
     assert.equal((await storedTrace('trace-after-big', small.collectorUrl))?.summary.stepCount, 3);
+  });
+
+  it('counts every error event a stream keeps for its traces against server.max_body_bytes, whatever its data says', async () => {
+    const bounded = await startSidecar({}, { max_body_bytes: 4096 });
+    extra.push(bounded.sidecar);
+    const errors = Array.from({ length: 20 }, (_, index) => `event: error\ndata: upstream hiccup ${index} ${'x'.repeat(400)}\n\n`).join('');
+    const stream = errors + sseEvent({ jsonrpc: '2.0', id: 1, result: { kind: 'status-update', taskId: 't', contextId: 'c', final: true, status: { state: 'completed' }, metadata: { [TRACEABILITY_METADATA_KEY]: agentTrace('errors', 'trace-after-errors') } } });
+    agent.handler = (_request, response) => {
+      response.writeHead(200, SSE_HEADERS);
+      response.end(stream);
+    };
+    const response = await rawRequest(`${bounded.proxyUrl}/`, { method: 'POST', body: '{}' });
+    assert.equal(response.body.toString(), stream);
+    const read = await metrics(bounded.collectorUrl);
+    assert.equal(read('a2a_proxy_ingest_failures_total{reason="body_too_large"}'), 1);
+    assert.equal(read('a2a_proxy_requests_total{outcome="ingest_failed"}'), 1);
+    assert.equal(await storedTrace('trace-after-errors', bounded.collectorUrl), undefined, 'past the bound the stream\'s traces are not read');
+    assert.equal(read('a2a_proxy_buffered_bytes'), 0);
   });
 
   it('passes a JSON answer through unread when the shared buffer budget is spent', async () => {
@@ -454,6 +533,42 @@ describe('proxy sidecar in front of scripted agents', () => {
       assert.equal(response.body.toString(), expected);
       assert.equal((await storedTrace('trace-stripped-sse', stripping.collectorUrl))?.summary.stepCount, 3);
       assert.equal((await metrics(stripping.collectorUrl))('a2a_proxy_stripped_responses_total'), 2);
+    });
+
+    it('reads, and strips, the last event of a stream whose lines end in CR alone (WHATWG: CR ends a line)', async () => {
+      const statusUpdate = (metadata?: Record<string, unknown>): string =>
+        JSON.stringify({ jsonrpc: '2.0', id: 1, result: { kind: 'status-update', taskId: 't', contextId: 'c', final: true, status: { state: 'completed' }, ...(metadata === undefined ? {} : { metadata }) } });
+      for (const [target, id] of [[{ proxyUrl, collectorUrl }, 'trace-cr-read'], [stripping, 'trace-cr-stripped']] as const) {
+        const working = `data: ${JSON.stringify({ jsonrpc: '2.0', id: 1, result: { kind: 'status-update', taskId: 't', contextId: 'c', status: { state: 'working' } } })}\r\r`;
+        const last = `id: 2\rdata: ${statusUpdate({ [TRACEABILITY_METADATA_KEY]: agentTrace('cr', id) })}\r\r`;
+        agent.handler = (_request, response) => {
+          response.writeHead(200, SSE_HEADERS);
+          response.write(working);
+          setTimeout(() => response.end(last), 20);
+        };
+        const response = await rawRequest(`${target.proxyUrl}/`, { method: 'POST', body: '{}' });
+        const expected = target === stripping ? `${working}id: 2\rdata: ${statusUpdate({})}\r\r` : `${working}${last}`;
+        assert.equal(response.body.toString(), expected);
+        const trace = await eventually(() => storedTrace(id, target.collectorUrl), 2000, 10);
+        assert.equal(trace.summary.stepCount, 3);
+      }
+    });
+
+    it('leaves a body or event whose numbers a re-serialization would change as the agent sent it, and counts it', async () => {
+      const metadata = (id: string): string => `{"${TRACEABILITY_METADATA_KEY}":${JSON.stringify(agentTrace('lossy', id))}}`;
+      const lossyJson = `{"jsonrpc":"2.0","id":9007199254740993,"result":{"kind":"task","id":"t","contextId":"c","status":{"state":"completed"},"artifacts":[{"artifactId":"a","parts":[{"kind":"data","data":{"amount":1.10,"text":"9007199254740993 \\" 1.10"}}]}],"metadata":${metadata('trace-lossy-json')}}}`;
+      const lossyEvent = `data: {"jsonrpc":"2.0","id":1,"result":{"kind":"status-update","taskId":"t","contextId":"c","status":{"state":"working","progress":1.50},"metadata":${metadata('trace-lossy-sse')}}}\n\n`;
+      const exactEvent = `data: {"jsonrpc":"2.0","id":1,"result":{"kind":"status-update","taskId":"t","contextId":"c","final":true,"status":{"state":"completed","progress":1.5},"metadata":${metadata('trace-exact-sse')}}}\n\n`;
+      agent.handler = (request, response) => {
+        response.writeHead(200, request.url === '/json' ? JSON_HEADERS : SSE_HEADERS);
+        response.end(request.url === '/json' ? lossyJson : `${lossyEvent}${exactEvent}`);
+      };
+      assert.equal((await rawRequest(`${stripping.proxyUrl}/json`, { method: 'POST', body: '{}' })).body.toString(), lossyJson);
+      const stream = (await rawRequest(`${stripping.proxyUrl}/sse`, { method: 'POST', body: '{}' })).body.toString();
+      const exactStripped = `data: ${JSON.stringify({ jsonrpc: '2.0', id: 1, result: { kind: 'status-update', taskId: 't', contextId: 'c', final: true, status: { state: 'completed', progress: 1.5 }, metadata: {} } })}\n\n`;
+      assert.equal(stream, `${lossyEvent}${exactStripped}`);
+      assert.equal((await metrics(stripping.collectorUrl))('a2a_proxy_strip_skipped_total{reason="lossy_numbers"}'), 2);
+      for (const id of ['trace-lossy-json', 'trace-lossy-sse', 'trace-exact-sse']) assert.equal((await storedTrace(id, stripping.collectorUrl))?.summary.stepCount, 3, id);
     });
 
     it('leaves the trace in for a client that asked for it', async () => {

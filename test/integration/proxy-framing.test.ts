@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { TRACEABILITY_EXTENSION_URI as URI, TRACEABILITY_METADATA_KEY as KEY } from '../../src/a2a/extension-keys.js';
 import { SseParser, parseEventStream, type SseEvent } from '../../src/a2a/sse-parser.js';
 import { activateExtension, withoutExtension } from '../../src/proxy/extension-activation.js';
+import { firstLossyNumber } from '../../src/proxy/json-number-fidelity.js';
 import { withoutHopByHop } from '../../src/proxy/raw-headers.js';
 import { rewriteEventData } from '../../src/proxy/response-inspectors.js';
 import { SseEventFramer, type SseSegment } from '../../src/proxy/sse-event-framer.js';
@@ -147,6 +148,27 @@ describe('stripTraces', () => {
     assert.equal(result.value, value);
     assert.equal(result.removed, 0);
   });
+});
+
+describe('firstLossyNumber', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['{"jsonrpc":"2.0","id":9007199254740993}', '9007199254740993'],
+    ['{"id":9007199254740991,"a":[0,-1,3.14,0.1,1e+21,5e-7,-2.5]}', undefined],
+    ['{"amount":1.10}', '1.10'],
+    ['[1E3]', '1E3'],
+    ['[1e3]', '1e3'],
+    ['[-0]', '-0'],
+    ['[true,false,null,"-0 1.10 9007199254740993"]', undefined],
+    ['{"a\\\\":12345678901234567891}', '12345678901234567891'],
+    ['["\\\\\\"1.10\\\\", 2.50]', '2.50'],
+    ['["\\"", "\\\\", 7]', undefined],
+  ];
+  for (const [text, expected] of cases) {
+    it(`${text} -> ${String(expected)}`, () => {
+      JSON.parse(text);
+      assert.equal(firstLossyNumber(text), expected);
+    });
+  }
 });
 
 describe('activateExtension', () => {
