@@ -59,10 +59,9 @@ describe('exporter conformance', () => {
       }
       await exporter.shutdown();
       await exporter.shutdown();
-      // After shutdown the pipeline sends nothing more (its queue is closed); the exporter must still
-      // answer a stray call rather than hang or throw.
-      const late = await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
-      assert.ok(late.code === ExportResultCode.FAILED || late.code === ExportResultCode.SUCCESS);
+      // After shutdown the pipeline sends nothing more (its queue is closed); a stray call must still
+      // be answered rather than hang or throw (the test times out otherwise).
+      await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
     });
   }
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { builtInExporterFactories } from '../../exporters/index.js';
 import { TRACEABILITY_EXTENSION_URI, TRACEABILITY_METADATA_KEY } from '../../src/a2a/extension-keys.js';
 import { validateConfig } from '../../src/config/load-config.js';
@@ -364,18 +364,26 @@ describe('proxy sidecar in front of scripted agents', () => {
     assert.equal(root?.parentSpanId, 'b7ad6b7169203331');
   });
 
-  it('reads a gzip-coded answer for its trace and still relays the coded bytes', async () => {
-    const coded = gzipSync(JSON.stringify(taskResult(1, { [TRACEABILITY_METADATA_KEY]: agentTrace('zipped', 'trace-zipped') })));
-    agent.handler = (_request, response) => {
-      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': String(coded.length) });
-      response.end(coded);
-    };
-    const response = await rawRequest(`${proxyUrl}/`, { method: 'POST', headers: ['Accept-Encoding', 'gzip'], body: '{}' });
-    assert.deepEqual(response.body, coded);
-    // The decoder finishes after the last coded byte has gone to the client.
-    const trace = await eventually(() => storedTrace('trace-zipped'), 2000, 10);
-    assert.equal(trace.summary.stepCount, 3);
-  });
+  const codings: Array<[string, (data: string) => Buffer]> = [
+    ['gzip', (data) => gzipSync(data)],
+    ['deflate', (data) => deflateSync(data)],
+    ['br', (data) => brotliCompressSync(data)],
+  ];
+  for (const [coding, encode] of codings) {
+    it(`reads a ${coding}-coded answer for its trace and still relays the coded bytes`, async () => {
+      const traceId = `trace-zipped-${coding}`;
+      const coded = encode(JSON.stringify(taskResult(1, { [TRACEABILITY_METADATA_KEY]: agentTrace('zipped', traceId) })));
+      agent.handler = (_request, response) => {
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': coding, 'Content-Length': String(coded.length) });
+        response.end(coded);
+      };
+      const response = await rawRequest(`${proxyUrl}/`, { method: 'POST', headers: ['Accept-Encoding', coding], body: '{}' });
+      assert.deepEqual(response.body, coded);
+      // The decoder finishes after the last coded byte has gone to the client.
+      const trace = await eventually(() => storedTrace(traceId), 2000, 10);
+      assert.equal(trace.summary.stepCount, 3);
+    });
+  }
 
   it('stops decoding a coded answer that inflates far past its coded size, and still relays every coded byte', async () => {
     const small = await startSidecar({ max_buffered_bytes: 65_536, max_event_bytes: 4096 });
