@@ -1,20 +1,17 @@
 /**
  * @module Finds the ResponseTraces an A2A envelope carries (DESIGN §2): in a Task, Message,
  * Artifact or streaming event of protocol 0.3 or 1.0, bare or as a JSON-RPC response, in every
- * placement and under every key the traceability extension is seen with, plus the envelope's context.
+ * placement trace-placements.ts walks (the same ones `strip_trace` removes), plus the envelope's context.
  */
 import type { FieldIssue } from '../errors.js';
 import { parseTimestamp } from '../model/timestamp.js';
 import type { ReadWarning } from '../model/types.js';
 import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from './envelope-context.js';
-import {
-  STRICT_TRACEABILITY_METADATA_KEYS,
-  TIMESTAMP_METADATA_KEYS,
-  TRACEABILITY_METADATA_KEYS,
-  TRACEPARENT_METADATA_KEY,
-} from './extension-keys.js';
+import { TIMESTAMP_METADATA_KEYS, TRACEPARENT_METADATA_KEY } from './extension-keys.js';
+import { isObject, nonEmptyString, type JsonObject } from './json-value.js';
 import { indexPath, propertyPath } from './json-path.js';
 import { dropRepeatedTraces } from './repeated-traces.js';
+import { walkA2a, type A2aObjectKind, type A2aVisitor, type MetadataOwner, type TracePlacement } from './trace-placements.js';
 
 /** A value that should be a ResponseTrace, where it was found, and the envelope around it. */
 export interface ExtractedTrace {
@@ -75,29 +72,6 @@ export const MAX_ENVELOPE_MARKS = 128;
 /** How many envelope warnings are kept; the rest are counted in one last warning. */
 const MAX_ENVELOPE_WARNINGS = 20;
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A ResponseTrace has a `steps` array; that is all a data or text part needs to count as one. */
-function looksLikeTrace(value: unknown): boolean {
-  return isObject(value) && Array.isArray(value['steps']);
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function parseJson(text: string): { value: unknown } | { error: string } {
-  try {
-    return { value: JSON.parse(text) as unknown };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
-
 const PROTO_TASK_STATES: readonly string[] = [
   'unspecified',
   'submitted',
@@ -125,12 +99,14 @@ function normalizeRole(role: unknown): string | undefined {
   return role.toLowerCase().replace(/^role_/, '');
 }
 
-function isJsonRpcResponse(value: JsonObject): boolean {
-  return ('result' in value || 'error' in value) && ('jsonrpc' in value || 'id' in value);
-}
-
 /** Who a timestamp-extension stamp belongs to. */
 type StampOwner = Omit<EnvelopeMark, 'time' | 'path' | 'state'> & { readonly source: Exclude<EnvelopeMarkSource, 'task_status'> };
+
+function stampOwnerOf({ kind, object, taskId }: MetadataOwner): StampOwner {
+  if (kind === 'message') return { source: 'message', taskId, messageId: nonEmptyString(object['messageId']), role: normalizeRole(object['role']) };
+  if (kind === 'artifact') return { source: 'artifact', taskId, artifactId: nonEmptyString(object['artifactId']), artifactName: nonEmptyString(object['name']) };
+  return { source: 'task', taskId };
+}
 
 /**
  * Collects the traces and the context of one envelope: one JSON-RPC response, one A2A object, or
@@ -152,6 +128,15 @@ export class EnvelopeExtractor {
   private marksLeftOut = 0;
   private readonly warnings: ReadWarning[] = [];
   private warningsLeftOut = 0;
+  /** The walk's reports, each into the list or the context it belongs to. */
+  private readonly visitor: A2aVisitor = {
+    placement: (placement) => this.takePlacement(placement),
+    searched: (path, placement, outcome) => this.note(path, placement, outcome),
+    rpcError: (error, path) => this.addRpcError(error, path),
+    object: (kind, object, _path, taskId) => this.noteIds(kind, object, taskId),
+    metadata: (metadata, path, owner) => this.readMetadataContext(metadata, path, owner),
+    status: (status, path, taskId, message) => this.readStatus(status, path, taskId, message),
+  };
 
   /**
    * Adds one JSON value: a JSON-RPC response, an A2A object (0.3 `kind`, 1.0 wrapper or bare) or a
@@ -159,8 +144,7 @@ export class EnvelopeExtractor {
    * when the value has none of these shapes.
    */
   add(value: unknown, path = ''): boolean {
-    if (!isObject(value)) return false;
-    const recognized = isJsonRpcResponse(value) ? this.visitJsonRpc(value, path) : this.visitObject(value, path);
+    const recognized = walkA2a(value, this.visitor, { path, segments: [] });
     if (recognized) this.isEnvelope = true;
     return recognized;
   }
@@ -208,244 +192,46 @@ export class EnvelopeExtractor {
     };
   }
 
-  private visitJsonRpc(response: JsonObject, path: string): boolean {
-    const error = response['error'];
-    if (error !== undefined && error !== null) {
-      const code = isObject(error) && (typeof error['code'] === 'number' || typeof error['code'] === 'string') ? error['code'] : undefined;
-      const message = isObject(error) && typeof error['message'] === 'string' ? error['message'] : JSON.stringify(error);
-      if (this.rpcErrors.length < MAX_RPC_ERRORS_KEPT) this.rpcErrors.push({ path: propertyPath(path, 'error'), code, message });
-    }
-    if ('result' in response) {
-      const resultPath = propertyPath(path, 'result');
-      const result = response['result'];
-      if (!isObject(result) || !this.visitObject(result, resultPath)) {
-        this.note(resultPath, 'JSON-RPC result', 'not an A2A Task, Message, Artifact or task event');
-      }
-    }
-    return true;
+  private takePlacement(placement: TracePlacement): void {
+    if (placement.content.kind === 'trace') this.traces.push({ value: placement.content.value, path: placement.path });
+    else this.issues.push({ path: placement.path, reason: placement.content.reason });
   }
 
-  /** Visits an A2A object of either protocol version; false when it is none. */
-  private visitObject(value: JsonObject, path: string): boolean {
-    switch (value['kind']) {
-      case 'task':
-        this.visitTask(value, path);
-        return true;
-      case 'message':
-        this.visitMessage(value, path);
-        return true;
-      case 'status-update':
-        this.visitStatusUpdate(value, path);
-        return true;
-      case 'artifact-update':
-        this.visitArtifactUpdate(value, path);
-        return true;
-      default:
-        break;
-    }
-    // Protocol 1.0 wraps results and stream events in a one-member object (StreamResponse).
-    let wrapped = false;
-    for (const key of ['task', 'message', 'statusUpdate', 'status_update', 'artifactUpdate', 'artifact_update']) {
-      const inner = value[key];
-      if (!isObject(inner)) continue;
-      wrapped = true;
-      const innerPath = propertyPath(path, key);
-      if (key === 'task') this.visitTask(inner, innerPath);
-      else if (key === 'message') this.visitMessage(inner, innerPath);
-      else if (key.startsWith('status')) this.visitStatusUpdate(inner, innerPath);
-      else this.visitArtifactUpdate(inner, innerPath);
-    }
-    if (wrapped) return true;
-    // Unwrapped objects: a 1.0 GetTask answers a bare Task, and agents post bare Artifacts.
-    const taskId = nonEmptyString(value['taskId']);
-    if (taskId !== undefined && isObject(value['status']) && !('id' in value)) this.visitStatusUpdate(value, path);
-    else if (taskId !== undefined && isObject(value['artifact'])) this.visitArtifactUpdate(value, path);
-    else if (typeof value['messageId'] === 'string' && Array.isArray(value['parts'])) this.visitMessage(value, path);
-    else if (typeof value['artifactId'] === 'string') this.visitArtifact(value, path, undefined);
-    else if (typeof value['id'] === 'string' && (isObject(value['status']) || typeof value['contextId'] === 'string')) this.visitTask(value, path);
-    else return false;
-    return true;
+  private addRpcError(error: unknown, path: string): void {
+    const code = isObject(error) && (typeof error['code'] === 'number' || typeof error['code'] === 'string') ? error['code'] : undefined;
+    const message = isObject(error) && typeof error['message'] === 'string' ? error['message'] : JSON.stringify(error);
+    if (this.rpcErrors.length < MAX_RPC_ERRORS_KEPT) this.rpcErrors.push({ path, code, message });
   }
 
-  private noteIds(taskId: unknown, contextId: unknown): void {
-    this.taskId ??= nonEmptyString(taskId);
-    this.contextId ??= nonEmptyString(contextId);
+  /** The first task id and context id seen are the envelope's (an Artifact names neither). */
+  private noteIds(kind: A2aObjectKind, object: JsonObject, taskId: string | undefined): void {
+    if (kind === 'artifact') return;
+    this.taskId ??= taskId;
+    this.contextId ??= nonEmptyString(object['contextId']);
   }
 
-  private visitTask(task: JsonObject, path: string): void {
-    const taskId = nonEmptyString(task['id']);
-    this.noteIds(taskId, task['contextId']);
-    this.inspectMetadata(task['metadata'], path, 'Task.metadata', { source: 'task', taskId });
-    const status = task['status'];
-    if (isObject(status)) this.visitStatus(status, propertyPath(path, 'status'), taskId);
-    const artifacts = task['artifacts'];
-    if (Array.isArray(artifacts)) {
-      artifacts.forEach((artifact: unknown, index) => {
-        if (isObject(artifact)) this.visitArtifact(artifact, indexPath(propertyPath(path, 'artifacts'), index), taskId);
-      });
-    }
-    const history = task['history'];
-    if (Array.isArray(history)) {
-      history.forEach((message: unknown, index) => {
-        if (isObject(message)) this.visitMessage(message, indexPath(propertyPath(path, 'history'), index));
-      });
-    }
-  }
-
-  private visitStatus(status: JsonObject, path: string, taskId: string | undefined): void {
-    const message = status['message'];
+  private readStatus(status: JsonObject, path: string, taskId: string | undefined, message: JsonObject | undefined): void {
     const timestamp = status['timestamp'];
-    if (timestamp !== undefined && timestamp !== null) {
-      this.addMark(timestamp, propertyPath(path, 'timestamp'), {
-        source: 'task_status',
-        taskId,
-        state: normalizeState(status['state']),
-        messageId: isObject(message) ? nonEmptyString(message['messageId']) : undefined,
-        role: isObject(message) ? normalizeRole(message['role']) : undefined,
-      });
-    }
-    if (isObject(message)) this.visitMessage(message, propertyPath(path, 'message'));
-  }
-
-  private visitStatusUpdate(event: JsonObject, path: string): void {
-    const taskId = nonEmptyString(event['taskId']);
-    this.noteIds(taskId, event['contextId']);
-    this.inspectMetadata(event['metadata'], path, 'status-update metadata', { source: 'task', taskId });
-    const status = event['status'];
-    if (isObject(status)) this.visitStatus(status, propertyPath(path, 'status'), taskId);
-  }
-
-  private visitArtifactUpdate(event: JsonObject, path: string): void {
-    const taskId = nonEmptyString(event['taskId']);
-    this.noteIds(taskId, event['contextId']);
-    this.inspectMetadata(event['metadata'], path, 'artifact-update metadata', { source: 'task', taskId });
-    const artifact = event['artifact'];
-    if (isObject(artifact)) this.visitArtifact(artifact, propertyPath(path, 'artifact'), taskId);
-  }
-
-  private visitMessage(message: JsonObject, path: string): void {
-    const taskId = nonEmptyString(message['taskId']);
-    this.noteIds(taskId, message['contextId']);
-    this.inspectMetadata(message['metadata'], path, 'Message.metadata', {
-      source: 'message',
+    if (timestamp === undefined || timestamp === null) return;
+    this.addMark(timestamp, propertyPath(path, 'timestamp'), {
+      source: 'task_status',
       taskId,
-      messageId: nonEmptyString(message['messageId']),
-      role: normalizeRole(message['role']),
+      state: normalizeState(status['state']),
+      messageId: message === undefined ? undefined : nonEmptyString(message['messageId']),
+      role: message === undefined ? undefined : normalizeRole(message['role']),
     });
-    this.inspectParts(message['parts'], path);
   }
 
-  private visitArtifact(artifact: JsonObject, path: string, taskId: string | undefined): void {
-    this.inspectMetadata(artifact['metadata'], path, 'Artifact.metadata', {
-      source: 'artifact',
-      taskId,
-      artifactId: nonEmptyString(artifact['artifactId']),
-      artifactName: nonEmptyString(artifact['name']),
-    });
-    this.inspectParts(artifact['parts'], path);
-  }
-
-  private inspectMetadata(metadata: unknown, ownerPath: string, placement: string, owner: StampOwner): void {
-    const path = propertyPath(ownerPath, 'metadata');
-    if (!isObject(metadata)) {
-      this.note(path, placement, metadata === undefined || metadata === null ? 'absent' : 'not an object');
-      return;
-    }
-    let found = false;
-    for (const key of TRACEABILITY_METADATA_KEYS) {
-      if (Object.hasOwn(metadata, key)) {
-        found = this.takeTrace(metadata[key], propertyPath(path, key), STRICT_TRACEABILITY_METADATA_KEYS.has(key)) || found;
-      }
-    }
-    if (!found) {
-      const keys = Object.keys(metadata);
-      const listed = keys.slice(0, 10).map((key) => JSON.stringify(key)).join(', ');
-      const more = keys.length > 10 ? `, and ${keys.length - 10} more` : '';
-      this.note(path, placement, keys.length === 0 ? 'empty' : `no trace under a traceability key (keys: ${listed}${more})`);
-    }
+  /** Timestamp-extension stamps and a `traceparent` in an A2A object's metadata. */
+  private readMetadataContext(metadata: JsonObject, path: string, owner: MetadataOwner): void {
+    const stampOwner = stampOwnerOf(owner);
     for (const key of TIMESTAMP_METADATA_KEYS) {
-      if (Object.hasOwn(metadata, key)) this.addMark(metadata[key], propertyPath(path, key), owner);
+      if (Object.hasOwn(metadata, key)) this.addMark(metadata[key], propertyPath(path, key), stampOwner);
     }
     const traceparent = metadata[TRACEPARENT_METADATA_KEY];
     if (this.traceparent === undefined && typeof traceparent === 'string') {
       this.traceparent = { value: traceparent, path: propertyPath(path, TRACEPARENT_METADATA_KEY) };
     }
-  }
-
-  /**
-   * Takes the value under a traceability key: a trace object, a JSON string of one, or an array of
-   * them. Under a strict key anything there is a trace to read (and to refuse if malformed);
-   * under the others only what looks like one. Returns whether it took or refused anything.
-   */
-  private takeTrace(value: unknown, path: string, strict: boolean): boolean {
-    let parsed = value;
-    if (typeof value === 'string') {
-      const result = parseJson(value);
-      if ('error' in result) {
-        if (strict) this.issues.push({ path, reason: `expected a ResponseTrace or a JSON string of one; this string is not JSON (${result.error})` });
-        return strict;
-      }
-      parsed = result.value;
-    }
-    if (parsed === null || parsed === undefined) return false;
-    if (Array.isArray(parsed)) {
-      let took = false;
-      parsed.forEach((item: unknown, index) => {
-        if (strict || looksLikeTrace(item)) {
-          this.traces.push({ value: item, path: indexPath(path, index) });
-          took = true;
-        }
-      });
-      return took;
-    }
-    if (isObject(parsed)) {
-      if (!strict && !looksLikeTrace(parsed)) return false;
-      this.traces.push({ value: parsed, path });
-      return true;
-    }
-    if (strict) this.issues.push({ path, reason: 'expected a ResponseTrace object or a JSON string of one' });
-    return strict;
-  }
-
-  private inspectParts(parts: unknown, ownerPath: string): void {
-    if (!Array.isArray(parts)) return;
-    parts.forEach((part: unknown, index) => {
-      if (!isObject(part)) return;
-      const partPath = indexPath(propertyPath(ownerPath, 'parts'), index);
-      // 0.3 parts say `kind: "data" | "text"`; 1.0 parts are a oneof of `data`, `text`, `url`, `raw`.
-      if ('data' in part) this.takeDataPart(part['data'], propertyPath(partPath, 'data'));
-      else if (typeof part['text'] === 'string') this.takeTextPart(part['text'], propertyPath(partPath, 'text'));
-    });
-  }
-
-  private takeDataPart(data: unknown, path: string): void {
-    let value = data;
-    if (typeof data === 'string') {
-      const result = parseJson(data);
-      if ('value' in result) value = result.value;
-    }
-    if (looksLikeTrace(value)) {
-      this.traces.push({ value, path });
-      return;
-    }
-    // Early 1.0 drafts nest the payload once more: {"data": {"data": {...}}}.
-    if (isObject(value) && looksLikeTrace(value['data'])) {
-      this.traces.push({ value: value['data'], path: propertyPath(path, 'data') });
-      return;
-    }
-    this.note(path, 'data part', 'not a ResponseTrace (no "steps" array)');
-  }
-
-  private takeTextPart(text: string, path: string): void {
-    const trimmed = text.trim();
-    if (trimmed.startsWith('{') && trimmed.endsWith('}')) {
-      const result = parseJson(trimmed);
-      if ('value' in result && looksLikeTrace(result.value)) {
-        this.traces.push({ value: result.value, path });
-        return;
-      }
-    }
-    this.note(path, 'text part', 'not a ResponseTrace as JSON');
   }
 
   private addMark(value: unknown, path: string, mark: Omit<EnvelopeMark, 'time' | 'path'>): void {

@@ -1,15 +1,17 @@
 /**
- * @module Removes ResponseTraces from an A2A response or stream event (for `strip_trace`): the
- * traceability keys of every `metadata`, and every data or text part that is a trace. Copy on write:
- * a value with no trace comes back as the same object.
+ * @module Removes ResponseTraces from an A2A response or stream event (for `strip_trace`): every
+ * placement the extraction reads (a2a/trace-placements.ts walks both), and nothing else. Copy on
+ * write: a value with no trace comes back as the same object, and the input is never modified.
  */
-import { STRICT_TRACEABILITY_METADATA_KEYS, TRACEABILITY_METADATA_KEYS } from '../a2a/extension-keys.js';
+import { isObject } from '../a2a/json-value.js';
+import { indexPath } from '../a2a/json-path.js';
+import { walkA2a, type PathSegment, type TracePlacement } from '../a2a/trace-placements.js';
 
 /** What {@link stripTraces} did. */
 export interface StripResult {
   /** The value without traces (the input itself when `removed` is 0). */
   readonly value: unknown;
-  /** Placements removed. */
+  /** Placements removed: each trace, and each value under a traceability key that cannot be one, counts once. */
   readonly removed: number;
   /**
    * An artifact-update event whose artifact held nothing but traces: the event carries nothing for
@@ -18,134 +20,72 @@ export interface StripResult {
   readonly emptiedEvent: boolean;
 }
 
-/** A2A envelopes are a few levels deep; past this depth values are left as they are. */
-const MAX_DEPTH = 64;
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The members to delete, as a tree of the segments leading to them. */
+interface RemovalTree {
+  /** This member goes (whatever is below it). */
+  remove: boolean;
+  readonly below: Map<PathSegment, RemovalTree>;
 }
 
-function looksLikeTrace(value: unknown): boolean {
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    if (!trimmed.startsWith('{')) return false;
-    try {
-      return looksLikeTrace(JSON.parse(trimmed));
-    } catch {
-      return false;
-    }
-  }
-  return isObject(value) && Array.isArray(value['steps']);
-}
-
-/** A part (0.3 `kind` parts, 1.0 oneof parts, 0.3 proto-JSON parts) whose content is a trace. */
-function isTracePart(part: unknown): boolean {
-  if (!isObject(part)) return false;
-  if ('data' in part) {
-    const data = part['data'];
-    return looksLikeTrace(data) || (isObject(data) && looksLikeTrace(data['data']));
-  }
-  return typeof part['text'] === 'string' && looksLikeTrace(part['text']);
-}
-
-/** Strips one object's metadata; returns the new metadata and how many keys went. */
-function stripMetadata(metadata: JsonObject): { value: JsonObject; removed: number } {
-  let removed = 0;
-  let result = metadata;
-  for (const key of TRACEABILITY_METADATA_KEYS) {
-    if (!(key in metadata)) continue;
-    if (!STRICT_TRACEABILITY_METADATA_KEYS.has(key) && !looksLikeTrace(metadata[key])) continue;
-    if (result === metadata) result = { ...metadata };
-    delete result[key];
-    removed++;
-  }
-  return { value: result, removed };
-}
-
-class Stripper {
-  removed = 0;
-  emptiedEvent = false;
-
-  visit(value: unknown, depth: number): unknown {
-    if (depth > MAX_DEPTH) return value;
-    if (Array.isArray(value)) return this.visitArray(value, depth);
-    if (!isObject(value)) return value;
-    let result = value;
-    const replace = (key: string, next: unknown): void => {
-      if (next === result[key]) return;
-      if (result === value) result = { ...value };
-      result[key] = next;
-    };
-    for (const key of Object.keys(value)) {
-      const member = value[key];
-      if (key === 'metadata' && isObject(member)) {
-        const stripped = stripMetadata(member);
-        this.removed += stripped.removed;
-        replace(key, this.visit(stripped.value, depth + 1));
-      } else if ((key === 'parts' || key === 'content') && Array.isArray(member)) {
-        replace(key, this.stripParts(member, depth));
-      } else if (key === 'artifacts' && Array.isArray(member)) {
-        replace(key, this.stripArtifacts(member, depth));
-      } else if (key === 'artifact' && isObject(member)) {
-        const artifact = this.visit(member, depth + 1);
-        if (this.isEmptied(member, artifact)) this.emptiedEvent = true;
-        replace(key, artifact);
-      } else {
-        replace(key, this.visit(member, depth + 1));
+function removalTree(removals: ReadonlyArray<readonly PathSegment[]>): RemovalTree {
+  const root: RemovalTree = { remove: false, below: new Map() };
+  for (const segments of removals) {
+    let node = root;
+    for (const segment of segments) {
+      let next = node.below.get(segment);
+      if (next === undefined) {
+        next = { remove: false, below: new Map() };
+        node.below.set(segment, next);
       }
+      node = next;
     }
-    return result;
+    node.remove = true;
   }
+  return root;
+}
 
-  private visitArray(values: readonly unknown[], depth: number): unknown[] {
-    let result: unknown[] | undefined;
-    values.forEach((item, index) => {
-      const next = this.visit(item, depth + 1);
-      if (next !== item) {
-        result ??= [...values];
-        result[index] = next;
-      }
+/** A copy of `value` without the members `tree` names; only the objects and arrays on their way are copied. */
+function without(value: unknown, tree: RemovalTree): unknown {
+  if (Array.isArray(value)) {
+    const items: readonly unknown[] = value;
+    const kept: unknown[] = [];
+    items.forEach((element, index) => {
+      const node = tree.below.get(index);
+      if (node === undefined) kept.push(element);
+      else if (!node.remove) kept.push(without(element, node));
     });
-    return result ?? (values as unknown[]);
+    return kept;
   }
-
-  private stripParts(parts: readonly unknown[], depth: number): unknown[] {
-    const kept = parts.filter((part) => !isTracePart(part));
-    this.removed += parts.length - kept.length;
-    const visited = this.visitArray(kept, depth);
-    return kept.length === parts.length && visited === kept ? (parts as unknown[]) : visited;
+  if (!isObject(value)) return value;
+  const copy = { ...value };
+  for (const [key, node] of tree.below) {
+    if (typeof key !== 'string' || !Object.hasOwn(value, key)) continue;
+    if (node.remove) delete copy[key];
+    else copy[key] = without(value[key], node);
   }
-
-  /** An artifact left with no part (it held only traces) is removed from a Task's artifacts. */
-  private stripArtifacts(artifacts: readonly unknown[], depth: number): unknown[] {
-    let changed = false;
-    const result: unknown[] = [];
-    for (const artifact of artifacts) {
-      const next = this.visit(artifact, depth + 1);
-      if (next !== artifact) changed = true;
-      if (this.isEmptied(artifact, next)) continue;
-      result.push(next);
-    }
-    return changed ? result : (artifacts as unknown[]);
-  }
-
-  private isEmptied(before: unknown, after: unknown): boolean {
-    if (!isObject(before) || !isObject(after) || before === after) return false;
-    const partsBefore = before['parts'] ?? before['content'];
-    const partsAfter = after['parts'] ?? after['content'];
-    return Array.isArray(partsBefore) && partsBefore.length > 0 && Array.isArray(partsAfter) && partsAfter.length === 0;
-  }
+  return copy;
 }
 
 /**
- * Removes every trace from an A2A value (a JSON-RPC response, a Task, Message, Artifact or stream
- * event of either protocol version): the traceability metadata keys (the generic `trace` key only
- * when it holds a trace), data and text parts holding a trace, and artifacts left with no part.
+ * Removes every trace from an A2A value (a JSON-RPC response or a batch of them, a Task, Message,
+ * Artifact or stream event of either protocol version): exactly the placements extraction reads,
+ * so a trace is either ingested and removed, or neither. A metadata key goes with its trace (an
+ * element of a `trace` array that also holds other values goes alone), a part with the trace it
+ * holds, and a Task's artifact whose parts are all traces goes whole.
  */
 export function stripTraces(value: unknown): StripResult {
-  const stripper = new Stripper();
-  const stripped = stripper.visit(value, 0);
-  return { value: stripped, removed: stripper.removed, emptiedEvent: stripper.emptiedEvent };
+  const placements: TracePlacement[] = [];
+  const visitor = { placement: (placement: TracePlacement): void => void placements.push(placement) };
+  if (Array.isArray(value)) {
+    const elements: readonly unknown[] = value;
+    elements.forEach((element, index) => walkA2a(element, visitor, { path: indexPath('', index), segments: [index] }));
+  } else {
+    walkA2a(value, visitor);
+  }
+  if (placements.length === 0) return { value, removed: 0, emptiedEvent: false };
+  return {
+    value: without(value, removalTree(placements.map((placement) => placement.removal))),
+    removed: placements.length,
+    emptiedEvent: placements.some((placement) => placement.emptiesEvent),
+  };
 }

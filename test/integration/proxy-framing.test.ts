@@ -100,8 +100,8 @@ describe('stripTraces', () => {
   const cases: Array<{ name: string; input: unknown; output: unknown; removed: number; emptiedEvent?: boolean }> = [
     {
       name: 'every traceability key of a metadata, `trace` only when it holds a trace',
-      input: { result: { kind: 'task', metadata: { [KEY]: trace, [URI]: JSON.stringify(trace), trace: 'a user field', other: 1 } } },
-      output: { result: { kind: 'task', metadata: { trace: 'a user field', other: 1 } } },
+      input: { jsonrpc: '2.0', id: 1, result: { kind: 'task', metadata: { [KEY]: trace, [URI]: JSON.stringify(trace), trace: 'a user field', other: 1 } } },
+      output: { jsonrpc: '2.0', id: 1, result: { kind: 'task', metadata: { trace: 'a user field', other: 1 } } },
       removed: 2,
     },
     {
@@ -126,8 +126,8 @@ describe('stripTraces', () => {
     },
     {
       name: 'nested status messages and history',
-      input: { status: { message: { metadata: { [KEY]: trace }, parts: [{ text: 'x' }] } }, history: [{ parts: [{ kind: 'data', data: trace }, { text: 'q' }] }] },
-      output: { status: { message: { metadata: {}, parts: [{ text: 'x' }] } }, history: [{ parts: [{ text: 'q' }] }] },
+      input: { kind: 'task', id: 't', status: { message: { metadata: { [KEY]: trace }, parts: [{ text: 'x' }] } }, history: [{ parts: [{ kind: 'data', data: trace }, { text: 'q' }] }] },
+      output: { kind: 'task', id: 't', status: { message: { metadata: {}, parts: [{ text: 'x' }] } }, history: [{ parts: [{ text: 'q' }] }] },
       removed: 2,
     },
   ];
@@ -143,7 +143,7 @@ describe('stripTraces', () => {
   }
 
   it('returns a value without traces as the same object', () => {
-    const value = { result: { kind: 'task', metadata: { a: 1 }, artifacts: [{ parts: [{ text: '{"not":"a trace"}' }] }] } };
+    const value = { jsonrpc: '2.0', id: 1, result: { kind: 'task', metadata: { a: 1 }, artifacts: [{ parts: [{ text: '{"not":"a trace"}' }] }] } };
     const result = stripTraces(value);
     assert.equal(result.value, value);
     assert.equal(result.removed, 0);
