@@ -1,26 +1,29 @@
 /**
  * @module The A2A reverse proxy: forwards every request to one agent as it came (plus the
  * traceability extension), streams every response back as it comes (byte for byte unless
- * `strip_trace`), and ingests the traces it reads on the way. Built on node:http, not hono: a proxy
- * must stream bodies both ways under back-pressure, see raw header lines (case, order, repeats,
- * hop-by-hop fields), relay the status line and trailers as received, and cut the client's
- * connection when the agent cuts its own; a fetch-style Request/Response API hides or normalizes
- * each of these.
+ * `strip_trace`, or an agent card whose endpoint URLs it moves to itself), and ingests the traces it
+ * reads on the way. Built on node:http, not hono: a proxy must stream bodies both ways under
+ * back-pressure, see raw header lines (case, order, repeats, hop-by-hop fields), relay the status
+ * line and trailers as received, and cut the client's connection when the agent cuts its own; a
+ * fetch-style Request/Response API hides or normalizes each of these.
  */
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate, type Zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
 import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
 import type { IngestContext, TraceIntake } from '../ingest/trace-intake.js';
 import { BurstLogger, silentLogger, type Logger } from '../telemetry/logger.js';
+import { AgentCardInspector, type CardOutcome } from './agent-card-inspector.js';
+import { cardRequestOf, JsonRpcMethodSniffer, type CardRequest } from './agent-card-requests.js';
+import { proxiedEndpointUrl } from './agent-card-rewrite.js';
 import { ByteBudget } from './byte-budget.js';
+import { contentCodings, createDecoder, type Decoder } from './content-codings.js';
 import { activateExtension, withoutExtension } from './extension-activation.js';
 import { ProxyIngest } from './proxy-ingest.js';
 import { ProxyMetrics, type ProxyOutcome, type StripSkipReason } from './proxy-metrics.js';
-import { headerListMembers, headerValues, toPairs, withHeader, withListMember, withoutHeader, withoutHopByHop, type RawHeaders } from './raw-headers.js';
+import { proxyOrigin } from './proxy-origin.js';
+import { headerListMembers, headerValues, isJsonMediaType, mediaTypeOf, toPairs, withHeader, withListMember, withoutHeader, withoutHopByHop, type RawHeaders } from './raw-headers.js';
 import { CollectorError } from '../errors.js';
 import { EventStreamInspector, JsonBodyInspector, type ResponseInspector } from './response-inspectors.js';
 
@@ -55,6 +58,17 @@ export interface A2aProxyOptions {
   readonly maxBufferedBytes: number;
   /** How long connecting to the agent may take, in milliseconds, before the client gets 502. */
   readonly connectTimeoutMillis: number;
+  /**
+   * Move the endpoint URLs of the agent cards the proxy relays (the well-known card and the
+   * extended card) from `upstream` to the proxy's own origin, so clients that follow the card stay
+   * on the proxy (see agent-card-rewrite.ts).
+   */
+  readonly rewriteAgentCard: boolean;
+  /**
+   * Take the proxy's origin for rewritten cards from `X-Forwarded-Host` / `X-Forwarded-Proto`
+   * (set by a reverse proxy in front). Off: only `Host` and the listen address count (proxy-origin.ts).
+   */
+  readonly trustForwardedHeaders: boolean;
 }
 
 /** What a proxy is built with besides its options. */
@@ -76,18 +90,12 @@ export interface ProxyAddress {
 
 type BodyKind = 'json' | 'event-stream';
 
-/** Media type of a `Content-Type` value, lower case, without parameters. */
-function mediaTypeOf(headers: RawHeaders): string {
-  const value = headerValues(headers, 'content-type').at(-1) ?? '';
-  return (value.split(';')[0] ?? '').trim().toLowerCase();
-}
-
 /** Which responses are read: JSON and event streams that have a body. */
 function bodyKindOf(method: string, status: number, headers: RawHeaders): BodyKind | undefined {
   if (method === 'HEAD' || status === 204 || status === 304) return undefined;
   const type = mediaTypeOf(headers);
   if (type === 'text/event-stream') return 'event-stream';
-  if (type === 'application/json' || /^application\/[\w.-]+\+json$/.test(type)) return 'json';
+  if (isJsonMediaType(type)) return 'json';
   return undefined;
 }
 
@@ -111,31 +119,6 @@ function hasBody(clientHeaders: RawHeaders): boolean {
   return headerValues(clientHeaders, 'transfer-encoding').length > 0 || headerValues(clientHeaders, 'content-length').length > 0;
 }
 
-/** The body's content codings, outermost last, `identity` left out. */
-function contentCodings(headers: RawHeaders): string[] {
-  return headerListMembers(headers, 'content-encoding')
-    .map((coding) => coding.toLowerCase())
-    .filter((coding) => coding !== 'identity');
-}
-
-/** A zlib decoder: a Transform that counts the coded bytes it consumed (`bytesWritten`). */
-type Decoder = Transform & Zlib;
-
-function createDecoder(codings: readonly string[]): Decoder | undefined {
-  if (codings.length !== 1) return undefined;
-  switch (codings[0]) {
-    case 'gzip':
-    case 'x-gzip':
-      return createGunzip();
-    case 'deflate':
-      return createInflate();
-    case 'br':
-      return createBrotliDecompress();
-    default:
-      return undefined;
-  }
-}
-
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as NodeJS.ErrnoException).code;
@@ -156,6 +139,9 @@ export class A2aProxy {
   private readonly lossyNumbersLog: BurstLogger;
   private readonly server: Server;
   private stopping: Promise<void> | undefined;
+  /** `http://host:port` the proxy listens on, once it does. */
+  private listenOrigin = '';
+  private signedCardWarned = false;
 
   constructor(
     private readonly options: A2aProxyOptions,
@@ -182,7 +168,14 @@ export class A2aProxy {
         const info = this.server.address() as AddressInfo;
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
         const address = { host: info.address, port: info.port, url: `http://${host}:${info.port}` };
-        this.logger.log('info', 'proxy listening', { url: address.url, upstream: this.upstream.href, stripTrace: this.options.stripTrace });
+        this.listenOrigin = address.url;
+        this.logger.log('info', 'proxy listening', {
+          url: address.url,
+          upstream: this.upstream.href,
+          stripTrace: this.options.stripTrace,
+          rewriteAgentCard: this.options.rewriteAgentCard,
+          trustForwardedHeaders: this.options.trustForwardedHeaders,
+        });
         resolve(address);
       });
     });
@@ -237,8 +230,11 @@ export class A2aProxy {
       headers = withListMember(headers, 'Via', `${request.httpVersion} ${VIA_NAME}`);
       // The proxy edits the bodies it strips; it asks for them unencoded.
       if (strip) headers = withHeader(headers, 'Accept-Encoding', 'identity');
-      const plan: ExchangePlan = { strip, context: { traceparent: headerValues(request.rawHeaders, 'traceparent').at(-1) } };
-      const exchange = new Exchange(this.options, plan, request, response, this.budget, this.ingest, this.metrics, settle, (reason) => this.recordStripSkipped(reason, request));
+      const plan: ExchangePlan = { strip, card: this.cardPlan(request), context: { traceparent: headerValues(request.rawHeaders, 'traceparent').at(-1) } };
+      const exchange = new Exchange(this.options, plan, request, response, this.budget, this.ingest, this.metrics, settle, {
+        stripSkipped: (reason) => this.recordStripSkipped(reason, request),
+        card: (outcome) => this.recordCard(outcome, request),
+      });
       exchange.forward(
         () =>
           (this.upstream.protocol === 'https:' ? httpsRequest : httpRequest)({
@@ -258,6 +254,34 @@ export class A2aProxy {
       this.badGateway(response, error);
       settle('upstream_unavailable');
     }
+  }
+
+  /** How the answer to `request` is rewritten if it is an agent card; undefined: it is not rewritten. */
+  private cardPlan(request: IncomingMessage): CardPlan | undefined {
+    if (!this.options.rewriteAgentCard) return undefined;
+    const requested = cardRequestOf(request.method ?? 'GET', request.url ?? '/', request.rawHeaders);
+    if (requested === undefined) return undefined;
+    const origin = proxyOrigin(request.rawHeaders, { trustForwardedHeaders: this.options.trustForwardedHeaders, listenOrigin: this.listenOrigin });
+    return {
+      requested,
+      varyOnForwarded: this.options.trustForwardedHeaders,
+      move: (url) => proxiedEndpointUrl(url, this.upstream, origin),
+    };
+  }
+
+  /** Counts what became of an agent card; a signed one is logged, once in the proxy's life. */
+  private recordCard(outcome: CardOutcome, request: IncomingMessage): void {
+    if (outcome.kind === 'rewritten') {
+      this.metrics.cardsRewritten.inc();
+      return;
+    }
+    this.metrics.cardRewriteSkipped.inc({ reason: outcome.reason });
+    if (outcome.reason !== 'signed' || this.signedCardWarned) return;
+    this.signedCardWarned = true;
+    this.logger.log('warn', 'proxy: the agent card is signed, so it passes unchanged: clients that call the URLs it lists go around the proxy and are not traced', {
+      path: request.url,
+      upstream: this.upstream.href,
+    });
   }
 
   /** Counts a response strip_trace left as it was; one that keeps its traces for its numbers' sake is logged, once per burst. */
@@ -280,11 +304,27 @@ export class A2aProxy {
   }
 }
 
+/** How the answer to a request that may ask for an agent card is rewritten. */
+interface CardPlan {
+  readonly requested: CardRequest;
+  readonly varyOnForwarded: boolean;
+  /** The proxy's URL for an endpoint URL of the agent (undefined: not the agent's). */
+  readonly move: (url: string) => string | undefined;
+}
+
 /** How one exchange is handled. */
 interface ExchangePlan {
   /** Strip traces from the response (the proxy activated the extension, the client did not). */
   readonly strip: boolean;
+  /** Rewrite the answer if it is an agent card; undefined: the request asks for none, or rewriting is off. */
+  readonly card: CardPlan | undefined;
   readonly context: IngestContext;
+}
+
+/** What an exchange reports to its proxy besides its outcome. */
+interface ExchangeReports {
+  readonly stripSkipped: (reason: StripSkipReason) => void;
+  readonly card: (outcome: CardOutcome) => void;
 }
 
 /** One request and its response, from the client's request to the last byte (or the cut). */
@@ -300,6 +340,8 @@ class Exchange {
   private decoder: Decoder | undefined;
   private decodedBytes = 0;
   private upstreamRequest: ReturnType<typeof httpRequest> | undefined;
+  /** Reads the JSON-RPC method of a request that may be an extended-card call. */
+  private readonly sniffer: JsonRpcMethodSniffer | undefined;
 
   constructor(
     private readonly options: A2aProxyOptions,
@@ -310,8 +352,10 @@ class Exchange {
     private readonly ingest: ProxyIngest,
     private readonly metrics: ProxyMetrics,
     private readonly onSettled: (outcome: ProxyOutcome) => void,
-    private readonly onStripSkipped: (reason: StripSkipReason) => void,
-  ) {}
+    private readonly reports: ExchangeReports,
+  ) {
+    this.sniffer = plan.card?.requested === 'by_method' ? new JsonRpcMethodSniffer() : undefined;
+  }
 
   /** Sends the request upstream (`open` creates it) and relays the answer; `onUnreachable` answers 502. */
   forward(open: () => ReturnType<typeof httpRequest>, onUnreachable: (error: unknown) => void): void {
@@ -372,6 +416,11 @@ class Exchange {
       }
     });
     if (hasBody(request.rawHeaders)) {
+      const sniffer = this.sniffer;
+      if (sniffer !== undefined) {
+        request.on('data', (chunk: Buffer) => sniffer.push(chunk));
+        request.once('end', () => sniffer.end());
+      }
       request.pipe(upstreamRequest);
     } else {
       upstreamRequest.end();
@@ -415,18 +464,23 @@ class Exchange {
   private relay(upstreamResponse: IncomingMessage): void {
     const { response } = this;
     const status = upstreamResponse.statusCode ?? 502;
-    let headers = withoutHopByHop(upstreamResponse.rawHeaders);
+    // RFC 9110 §7.6.3: a proxy adds itself to Via on every message it forwards, responses too.
+    let headers = withListMember(withoutHopByHop(upstreamResponse.rawHeaders), 'Via', `${upstreamResponse.httpVersion} ${VIA_NAME}`);
     const kind = bodyKindOf(this.request.method ?? 'GET', status, headers);
     const codings = contentCodings(headers);
     const strip = this.plan.strip && kind !== undefined;
     if (strip) headers = withoutExtension(headers, TRACEABILITY_EXTENSION_URI);
+    const card = this.cardInspectorFor(status, kind, headers, codings);
 
     // transform: the client gets what the inspector returns; otherwise the agent's bytes as they come.
-    const transform = strip && codings.length === 0;
+    const transform = card !== undefined || (strip && codings.length === 0);
     this.transform = transform;
-    if (strip && !transform) this.onStripSkipped('encoded');
+    if (strip && !transform) this.reports.stripSkipped('encoded');
     let decoder: Decoder | undefined;
-    if (kind !== undefined) {
+    if (card !== undefined) {
+      // A card has no trace to strip: the card inspector reads it, decoded or not.
+      this.inspector = card;
+    } else if (kind !== undefined) {
       if (codings.length > 0) decoder = createDecoder(codings);
       if (codings.length > 0 && decoder === undefined) {
         this.ingest.recordFailure('undecodable', 'a response has a content coding the proxy cannot read; passed through unread', { contentEncoding: codings.join(', ') });
@@ -490,6 +544,11 @@ class Exchange {
       if (transform && inspector !== undefined) {
         this.guarded(() => {
           const rest = inspector.end();
+          if (card?.outcome !== undefined) {
+            headers = card.headersFor(headers);
+            this.metrics.decodedBytes.inc(card.decodedBytes);
+            this.reports.card(card.outcome);
+          }
           if (!headersWritten) writeHead(rest.reduce((sum, chunk) => sum + chunk.length, 0));
           send(rest);
         });
@@ -515,6 +574,24 @@ class Exchange {
       this.guarded(() => this.finishInspection(true));
       this.settle('upstream_aborted');
       response.destroy();
+    });
+  }
+
+  /**
+   * The inspector that rewrites this answer, when it is the JSON of a 200 answer to a card request
+   * (for a JSON-RPC call, once its body shows an extended-card method).
+   */
+  private cardInspectorFor(status: number, kind: BodyKind | undefined, headers: RawHeaders, codings: readonly string[]): AgentCardInspector | undefined {
+    const card = this.plan.card;
+    if (card === undefined || status !== 200 || kind !== 'json') return undefined;
+    if (card.requested === 'by_method' && this.sniffer?.isCardCall() !== true) return undefined;
+    return new AgentCardInspector({
+      budget: this.budget,
+      maxBodyBytes: this.options.maxBodyBytes,
+      codings,
+      noTransform: headerListMembers(headers, 'cache-control').some((directive) => directive.toLowerCase() === 'no-transform'),
+      varyOnForwarded: card.varyOnForwarded,
+      move: card.move,
     });
   }
 
@@ -592,7 +669,7 @@ class Exchange {
     for (const reason of result.failures) {
       this.ingest.recordFailure(reason, 'part of a response was not read for traces; it passed through unchanged', { path: this.request.url });
     }
-    for (const reason of result.stripSkipped) this.onStripSkipped(reason);
+    for (const reason of result.stripSkipped) this.reports.stripSkipped(reason);
     if (result.strippedPlacements > 0) this.metrics.strippedResponses.inc();
     const ingested = result.extraction === undefined ? undefined : this.ingest.ingest(result.extraction, this.plan.context);
     if (cut) return;

@@ -1,7 +1,7 @@
 /**
  * @module The proxy's own metrics, registered on the collector's registry and served on its
- * /metrics: what happened to each proxied request, why traces were lost, and how many bytes the
- * proxy held to read them. Every label comes from a closed set.
+ * /metrics: what happened to each proxied request, why traces were lost, how many bytes the proxy
+ * held to read them, and which agent cards it rewrote. Every label comes from a closed set.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -61,6 +61,31 @@ export type IngestFailureReason =
  */
 export type StripSkipReason = 'encoded' | 'event_too_large' | 'body_too_large' | 'over_budget' | 'invalid_json' | 'nesting_too_deep' | 'lossy_numbers';
 
+/**
+ * Why the proxy passed an agent card on as the agent sent it although `proxy.rewrite_agent_card`
+ * is on. Closed set (a label value):
+ * - `signed`: the card has `signatures`; rewriting would break them (also logged, once);
+ * - `no_transform`: the response says `Cache-Control: no-transform` (RFC 9110 §7.7);
+ * - `no_upstream_urls`: no endpoint URL of the card points at `proxy.upstream` (it names the proxy
+ *   already, or the agent by another name);
+ * - `not_a_card`: the answer to a card request holds no card (a JSON-RPC error, say);
+ * - `lossy_numbers`: re-serializing the body would change one of its numbers (a JSON-RPC `id` past 2^53);
+ * - the ingest failure reasons `invalid_json`, `nesting_too_deep`, `undecodable`,
+ *   `decoded_too_large` (past `server.max_body_bytes`), `body_too_large` and `over_budget`.
+ */
+export type CardRewriteSkipReason =
+  | 'signed'
+  | 'no_transform'
+  | 'no_upstream_urls'
+  | 'not_a_card'
+  | 'lossy_numbers'
+  | 'invalid_json'
+  | 'nesting_too_deep'
+  | 'undecodable'
+  | 'decoded_too_large'
+  | 'body_too_large'
+  | 'over_budget';
+
 /** Upper bounds of the buffered-bytes histogram: 1 KiB to 64 MiB by powers of 4. */
 const BUFFERED_BYTES_BUCKETS = [1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864];
 
@@ -76,6 +101,8 @@ export class ProxyMetrics {
   readonly bufferedBytes: Gauge;
   readonly responsePeakBufferedBytes: Histogram;
   readonly decodedBytes: Counter;
+  readonly cardsRewritten: Counter;
+  readonly cardRewriteSkipped: Counter<'reason'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -109,6 +136,17 @@ export class ProxyMetrics {
     this.decodedBytes = new Counter({
       name: 'a2a_proxy_decoded_bytes_total',
       help: 'Bytes the proxy inflated from content-coded (gzip, deflate, br) responses to read them.',
+      registers,
+    });
+    this.cardsRewritten = new Counter({
+      name: 'a2a_proxy_cards_rewritten_total',
+      help: 'Agent cards whose endpoint URLs the proxy moved from the agent to itself.',
+      registers,
+    });
+    this.cardRewriteSkipped = new Counter({
+      name: 'a2a_proxy_card_rewrite_skipped_total',
+      help: 'Agent cards passed on as the agent sent them although rewrite_agent_card is on, by reason.',
+      labelNames: ['reason'],
       registers,
     });
     this.responsePeakBufferedBytes = new Histogram({

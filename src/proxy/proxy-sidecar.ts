@@ -29,6 +29,8 @@ export function proxyOptionsFromConfig(config: CollectorConfig): A2aProxyOptions
     maxBodyBytes: config.server.max_body_bytes,
     maxBufferedBytes: proxy.max_buffered_bytes,
     connectTimeoutMillis: proxy.connect_timeout_millis,
+    rewriteAgentCard: proxy.rewrite_agent_card,
+    trustForwardedHeaders: proxy.trust_forwarded_headers,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * @module Header lists as node:http keeps them (`rawHeaders`: name, value, name, value, ...), edited
- * without losing case, order or repeats: hop-by-hop removal (RFC 9110 §7.6.1) and list-valued fields.
+ * without losing case, order or repeats: hop-by-hop removal (RFC 9110 §7.6.1), list-valued fields, and
+ * the media type of `Content-Type`.
  */
 
 /** A header list in node's raw form: `[name0, value0, name1, value1, ...]`, names in their original case. */
@@ -119,6 +120,17 @@ export function withoutListMember(headers: RawHeaders, name: string, member: str
     if (rest.length > 0) result.push(current, rest.join(', '));
   }
   return result;
+}
+
+/** Media type of the last `Content-Type` value, lower case, without parameters; `''` when there is none. */
+export function mediaTypeOf(headers: RawHeaders): string {
+  const value = headerValues(headers, 'content-type').at(-1) ?? '';
+  return (value.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/** True for `application/json` and the `+json` structured-syntax types (RFC 6839 §3.1), as {@link mediaTypeOf} writes them. */
+export function isJsonMediaType(mediaType: string): boolean {
+  return mediaType === 'application/json' || /^application\/[\w.-]+\+json$/.test(mediaType);
 }
 
 /** The headers as `[name, value]` pairs (what `ServerResponse.addTrailers` takes). */

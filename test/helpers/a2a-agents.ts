@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { AGENT_CARD_PATH, Role, TaskState, type AgentCard, type Message, type SendMessageRequest, type StreamResponse } from '@a2a-js/sdk';
+import { AGENT_CARD_PATH, Role, TaskState, type AgentCard, type AgentCardSignature, type Message, type SendMessageRequest, type StreamResponse } from '@a2a-js/sdk';
 import {
   AgentEvent,
   DefaultRequestHandler,
@@ -40,6 +40,20 @@ export interface TestAgentOptions {
    * resolves it once its client has received that first event.
    */
   readonly afterFirstEvent?: () => Promise<void>;
+  /**
+   * The card served at `/.well-known/agent-card.json`: `1.0` (default) the SDK's, which answers
+   * 0.3 clients (`A2A-Version: 0.3`, or none) with a 0.3 card that also lists the 1.0 interfaces;
+   * `0.3` a protocol 0.3 card only (`url`, `preferredTransport`, `additionalInterfaces`) whatever
+   * the client asks for.
+   */
+  readonly cardProtocolVersion?: '1.0' | '0.3';
+  /** Signatures the 1.0 card carries. Default none. */
+  readonly signatures?: readonly AgentCardSignature[];
+  /**
+   * The card advertises an extended card (`capabilities.extendedAgentCard`), served by every
+   * transport, named `<name>-extended`. Default false.
+   */
+  readonly extendedCard?: boolean;
 }
 
 /** One request as the agent saw it. */
@@ -181,7 +195,12 @@ class TracingExecutor implements AgentExecutor {
   async cancelTask(): Promise<void> {}
 }
 
-function agentCard(name: string, baseUrl: string): AgentCard {
+interface CardOptions {
+  readonly signatures?: readonly AgentCardSignature[] | undefined;
+  readonly extendedCard?: boolean | undefined;
+}
+
+function agentCard(name: string, baseUrl: string, options: CardOptions = {}): AgentCard {
   return {
     name,
     description: `test agent ${name}`,
@@ -197,14 +216,31 @@ function agentCard(name: string, baseUrl: string): AgentCard {
       streaming: true,
       pushNotifications: false,
       extensions: [{ uri: TRACEABILITY_EXTENSION_URI, description: 'returns a ResponseTrace', required: false, params: undefined }],
-      extendedAgentCard: false,
+      extendedAgentCard: options.extendedCard ?? false,
     },
     securitySchemes: {},
     securityRequirements: [],
     defaultInputModes: ['text/plain'],
     defaultOutputModes: ['text/plain', 'application/json'],
     skills: [{ id: 'answer', name: 'answer', description: 'answers', tags: ['test'], examples: [], inputModes: [], outputModes: [], securityRequirements: [] }],
-    signatures: [],
+    signatures: [...(options.signatures ?? [])],
+  };
+}
+
+/** A protocol 0.3 card (the 0.3 JSON schema: one `url`, the other transports in `additionalInterfaces`). */
+function legacyAgentCard(name: string, baseUrl: string): Record<string, unknown> {
+  return {
+    name,
+    description: `test agent ${name}`,
+    version: '1.0.0',
+    protocolVersion: '0.3',
+    url: `${baseUrl}/a2a/jsonrpc`,
+    preferredTransport: 'JSONRPC',
+    additionalInterfaces: [{ url: `${baseUrl}/a2a/rest`, transport: 'HTTP+JSON' }],
+    capabilities: { streaming: true, pushNotifications: false, extensions: [{ uri: TRACEABILITY_EXTENSION_URI, description: 'returns a ResponseTrace', required: false }] },
+    defaultInputModes: ['text/plain'],
+    defaultOutputModes: ['text/plain', 'application/json'],
+    skills: [{ id: 'answer', name: 'answer', description: 'answers', tags: ['test'] }],
   };
 }
 
@@ -217,15 +253,29 @@ export async function startTestAgent(options: TestAgentOptions): Promise<Running
   const seen: SeenRequest[] = [];
   let publicUrl: string | undefined;
   let ownUrl = '';
-  const handler = new DefaultRequestHandler(agentCard(options.name, 'http://127.0.0.1'), new InMemoryTaskStore(), new TracingExecutor(options));
+  const cardOptions: CardOptions = { signatures: options.signatures, extendedCard: options.extendedCard };
+  const handler = new DefaultRequestHandler(
+    agentCard(options.name, 'http://127.0.0.1', cardOptions),
+    new InMemoryTaskStore(),
+    new TracingExecutor(options),
+    undefined,
+    undefined,
+    undefined,
+    options.extendedCard === true ? () => Promise.resolve(agentCard(`${options.name}-extended`, publicUrl ?? ownUrl, cardOptions)) : undefined,
+  );
   const app = express();
   app.use((req, _res, next) => {
     seen.push({ method: req.method, path: req.originalUrl, headers: { ...req.headers } });
     next();
   });
+  if (options.cardProtocolVersion === '0.3') {
+    app.get(`/${AGENT_CARD_PATH}`, (_req, res) => {
+      res.json(legacyAgentCard(options.name, publicUrl ?? ownUrl));
+    });
+  }
   app.use(
     `/${AGENT_CARD_PATH}`,
-    agentCardHandler({ agentCardProvider: () => Promise.resolve(agentCard(options.name, publicUrl ?? ownUrl)), legacyCompat: { enabled: true } }),
+    agentCardHandler({ agentCardProvider: () => Promise.resolve(agentCard(options.name, publicUrl ?? ownUrl, cardOptions)), legacyCompat: { enabled: true } }),
   );
   app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication, legacyCompat: { enabled: true } }));
   app.use('/a2a/rest', restHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication, legacyCompat: { enabled: true } }));

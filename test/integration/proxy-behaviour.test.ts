@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { builtInExporterFactories } from '../../exporters/index.js';
@@ -350,6 +350,30 @@ describe('proxy sidecar in front of scripted agents', () => {
     const head = await rawRequest(`${proxyUrl}/h`, { method: 'HEAD' });
     assert.equal(head.headers['content-length'], '1234');
     assert.equal((await rawRequest(`${proxyUrl}/empty`)).status, 204);
+  });
+
+  it('adds itself to Via on responses too, after the Via the agent sent, with the HTTP version of the agent\'s response', async () => {
+    agent.handler = (request, response) => {
+      response.writeHead(200, request.url === '/cached' ? { 'Content-Type': 'text/plain', Via: '1.0 edge-cache' } : { 'Content-Type': 'text/plain' });
+      response.end('ok');
+    };
+    assert.equal((await rawRequest(`${proxyUrl}/plain`)).headers.via, '1.1 a2a-trace-collector');
+    assert.equal((await rawRequest(`${proxyUrl}/cached`)).headers.via, '1.0 edge-cache, 1.1 a2a-trace-collector');
+
+    // An HTTP/1.0 agent: node:http always answers 1.1, so this one writes its status line by hand.
+    const old = createTcpServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nVia: 1.1 inner\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    try {
+      const oldSidecar = await startSidecar({ upstream: `http://127.0.0.1:${(old.address() as AddressInfo).port}` });
+      extra.push(oldSidecar.sidecar);
+      const response = await rawRequest(`${oldSidecar.proxyUrl}/`);
+      assert.equal(response.body.toString(), 'ok');
+      assert.equal(response.headers.via, '1.1 inner, 1.0 a2a-trace-collector');
+    } finally {
+      await new Promise<void>((resolve) => old.close(() => resolve()));
+    }
   });
 
   it('joins the trace of the client\'s traceparent', async () => {

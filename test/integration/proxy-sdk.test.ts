@@ -98,8 +98,8 @@ describe('proxy sidecar with @a2a-js/sdk agents and clients', () => {
         const directSend = await direct.client.sendMessage(userRequest(text), asksForTrace);
         const directStream = await collectStream(direct.client.sendMessageStream(userRequest(`${text}-stream`), asksForTrace));
 
-        // Through the proxy, with a client that does not.
-        agent.setPublicUrl(sidecar.proxyUrl);
+        // Through the proxy, with a client that does not, and that knows only the proxy: the card
+        // names the agent, and the proxy's rewrite of it keeps the client on the proxy.
         const seenBefore = agent.seen.length;
         const proxied = await createRecordingClient(sidecar.proxyUrl, flavour);
         const proxiedSend = await proxied.client.sendMessage(userRequest(text));
