@@ -6,9 +6,10 @@
 import type { z } from 'zod';
 import { CollectorError, type FieldIssue } from '../errors.js';
 import * as attributeNames from '../mapping/attribute-names.js';
+import { readError } from './read-error.js';
 import { RawTraceSchema, type RawStep } from './schema.js';
 import { parseTimestamp } from './timestamp.js';
-import type { A2AStep, A2ATrace, CallKind, ReadWarning, StepError, TraceTimestamp } from './types.js';
+import type { A2AStep, A2ATrace, CallKind, ReadWarning, TraceTimestamp } from './types.js';
 
 /** Limits applied while reading. */
 export interface ReadLimits {
@@ -35,7 +36,6 @@ const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set(
 const RENAMED_ATTRIBUTE_PREFIX = 'a2a.step.additional_attributes.';
 const MAX_LATENCY_MILLIS = 100 * 365.25 * 24 * 3600 * 1000;
 const PROTO_CALL_TYPES: Readonly<Record<number, CallKind>> = { 1: 'agent', 2: 'tool', 3: 'host' };
-const PYTHON_TRACEBACK = 'Traceback (most recent call last):';
 
 /** Formats a zod or reader path (`['steps', 2, 'cost']`) as `steps[2].cost`, under `base`. */
 export function joinPath(base: string, segments: readonly PropertyKey[]): string {
@@ -324,44 +324,6 @@ class TraceReader {
     }
     return undefined;
   }
-}
-
-/** Splits an `error` field of any shape into message, stack trace and type; undefined when empty. */
-export function readError(value: unknown): StepError | undefined {
-  if (value === null || value === undefined || value === false) return undefined;
-  if (value === true) return { message: 'error', stacktrace: 'error', type: undefined };
-  if (typeof value === 'string' || typeof value === 'number') {
-    const text = String(value).trim();
-    return text === '' ? undefined : errorFromText(text);
-  }
-  if (typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    if (Object.keys(record).length === 0) return undefined;
-    const text = JSON.stringify(value);
-    const message = firstString(record, ['message', 'error', 'msg', 'detail']);
-    const stack = firstString(record, ['stacktrace', 'stack_trace', 'stack', 'traceback']);
-    const type = firstString(record, ['type', 'exception_type', 'name', 'code']);
-    const fromText = errorFromText(message ?? stack ?? text);
-    return { message: fromText.message, stacktrace: stack ?? text, type: type ?? fromText.type };
-  }
-  return undefined;
-}
-
-function firstString(record: Record<string, unknown>, keys: readonly string[]): string | undefined {
-  for (const key of keys) {
-    const value = record[key];
-    if (typeof value === 'string' && value.trim() !== '') return value;
-    if (typeof value === 'number') return String(value);
-  }
-  return undefined;
-}
-
-function errorFromText(text: string): StepError {
-  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-  // A Python traceback opens with a fixed banner; the exception itself is its last line.
-  const message = (lines[0] === PYTHON_TRACEBACK ? lines[lines.length - 1] : lines[0]) ?? text;
-  const typed = /^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)):\s*(.*)$/.exec(message);
-  return { message, stacktrace: text, type: typed?.[1] };
 }
 
 /**

@@ -18,14 +18,42 @@ export interface TraceTimestamp {
   readonly zoneAssumed: boolean;
 }
 
-/** A step's error, split into the parts OpenTelemetry wants. */
+/** A step's error, split into the parts the OpenTelemetry exception conventions name. */
 export interface StepError {
-  /** First line of the error text (span status message, `exception.message`). */
+  /**
+   * The line that names the error, for the span status description: a Python traceback's
+   * `Type: message` line (`ExceptionGroup: unhandled errors in a TaskGroup (2 sub-exceptions)`),
+   * else the first non-empty line.
+   */
   readonly message: string;
-  /** The full error text (`exception.stacktrace`). */
+  /** The error text exactly as sent, untrimmed (`exception.stacktrace`). */
   readonly stacktrace: string;
-  /** Exception type when the producer gave one (an object error with `type`). */
+  /**
+   * `exception.type` as the producer wrote it (`ValueError`, `rates_client.UpstreamError`,
+   * `ExceptionGroup`, an object error's `type`); undefined when none can be read.
+   */
   readonly type: string | undefined;
+  /**
+   * `exception.message`: the message without its `Type: ` prefix, all of its lines (Python writes
+   * `add_note` notes after them, so they are included); `""` when the exception has none
+   * (`raise TimeoutError()`). Text with no readable type keeps its whole first line.
+   */
+  readonly exceptionMessage: string;
+  /**
+   * The leaf exceptions of a Python exception group, depth-first in the order written (nested
+   * groups are opened, not listed), at most `MAX_LEAF_EXCEPTIONS`; empty for other errors.
+   */
+  readonly leafExceptions: readonly LeafException[];
+}
+
+/** One leaf exception of a Python exception group. */
+export interface LeafException {
+  /** `exception.type`, undefined when it cannot be read. */
+  readonly type: string | undefined;
+  /** `exception.message`, without the `Type: ` prefix; `""` when the exception has none. */
+  readonly message: string;
+  /** The leaf's own traceback block (its chained exceptions included), the group's `| ` gutter removed. */
+  readonly stacktrace: string;
 }
 
 /** One step of a ResponseTrace after normalization. */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CollectorError } from '../../src/errors.js';
-import { readError, readResponseTrace } from '../../src/model/read-trace.js';
+import { readResponseTrace } from '../../src/model/read-trace.js';
+import { buildStepTree } from '../../src/model/step-tree.js';
+import type { ReadWarning } from '../../src/model/types.js';
 
 function issuesOf(fn: () => unknown): Array<{ path: string; reason: string }> {
   try {
@@ -211,29 +213,6 @@ describe('readResponseTrace', () => {
   });
 });
 
-describe('readError', () => {
-  it('takes the last line of a Python traceback as the message', () => {
-    assert.deepEqual(readError('Traceback (most recent call last):\n  File "a.py", line 3, in f\n    raise ValueError("boom")\nValueError: boom\n'), {
-      message: 'ValueError: boom',
-      stacktrace: 'Traceback (most recent call last):\n  File "a.py", line 3, in f\n    raise ValueError("boom")\nValueError: boom',
-      type: 'ValueError',
-    });
-  });
-  it('takes the first line of other texts', () => {
-    assert.deepEqual(readError('upstream refused\ndetails here'), { message: 'upstream refused', stacktrace: 'upstream refused\ndetails here', type: undefined });
-  });
-  it('reads object errors', () => {
-    assert.deepEqual(readError({ type: 'RateLimit', message: 'slow down' }), {
-      message: 'slow down',
-      stacktrace: '{"type":"RateLimit","message":"slow down"}',
-      type: 'RateLimit',
-    });
-  });
-  it('treats empty values as no error', () => {
-    for (const empty of ['', '  ', null, undefined, false, {}]) assert.equal(readError(empty), undefined);
-  });
-});
-
 describe('latency bounds', () => {
   it('refuses a latency past 100 years with its path', () => {
     assert.deepEqual(
@@ -273,5 +252,34 @@ describe('reserved attribute names', () => {
         ['steps[0].additional_attributes.service.name', 'reserved_attribute'],
       ],
     );
+  });
+});
+
+describe('root steps', () => {
+  it('reads a null, an empty and an absent parent as a root, without a warning', () => {
+    const { trace, warnings } = readResponseTrace({
+      trace_id: 't',
+      steps: [
+        { step_id: 'python-root', parent_step_id: null, call_type: 'AGENT' },
+        { step_id: 'spec-root', parent_step_id: '', call_type: 'AGENT' },
+        { stepId: 'proto-root', parentStepId: '', callType: 'AGENT' },
+        { step_id: 'bare-root', call_type: 'AGENT' },
+      ],
+    });
+    const treeWarnings: ReadWarning[] = [];
+    const tree = buildStepTree(trace, 'host-agent', 'auto', treeWarnings);
+    assert.deepEqual(trace.steps.map((step) => [step.stepId, step.parentStepId]), [
+      ['python-root', undefined],
+      ['spec-root', undefined],
+      ['proto-root', undefined],
+      ['bare-root', undefined],
+    ]);
+    assert.deepEqual(tree.roots.map((node) => [node.step.stepId, node.orphan]), [
+      ['python-root', false],
+      ['spec-root', false],
+      ['proto-root', false],
+      ['bare-root', false],
+    ]);
+    assert.deepEqual([...warnings, ...treeWarnings], []);
   });
 });

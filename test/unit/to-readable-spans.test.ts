@@ -162,7 +162,7 @@ describe('SpanMapper.toReadableSpans', () => {
             name: 'exception',
             time: [1773177794, 750_000_000],
             attributes: {
-              'exception.message': 'TimeoutError: no answer',
+              'exception.message': 'no answer',
               'exception.stacktrace': 'TimeoutError: no answer\n  at forecast.js:1',
               'exception.type': 'TimeoutError',
             },
