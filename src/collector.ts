@@ -1,6 +1,7 @@
 /**
  * @module Builds the collector from a validated config: exporters (each behind its own queue and
- * retry), the embedded store, span metrics, the intake and the HTTP API. Starts in order and shuts
+ * retry), the embedded store, the counted-once ledger and the span metrics it feeds, the intake and
+ * the HTTP API. Starts in order and shuts
  * down in reverse: stop intake, drain queues, close exporters.
  */
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,9 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { builtInExporterFactories } from '../exporters/index.js';
-import { SpanMetricsExporter } from '../exporters/prometheus/span-metrics-exporter.js';
+import { SpanMetrics } from '../exporters/prometheus/span-metrics.js';
+import { CountedOnceConsumer, CountedOnceLedger, type UsageConsumer } from './accounting/counted-once-ledger.js';
+import { calleesWithSidecar } from './accounting/sidecar-agents.js';
 import type { CollectorConfig } from './config/load-config.js';
 import { createHttpApp } from './ingest/http-app.js';
 import { IngestEndpoint } from './ingest/ingest-endpoint.js';
@@ -52,6 +55,7 @@ export class Collector {
   readonly registry: Registry;
   private readonly endpoint: IngestEndpoint;
   private readonly pipeline: Pipeline;
+  private readonly ledger: CountedOnceLedger;
   private readonly logger: Logger;
   private server: Server | undefined;
   private stopping: Promise<void> | undefined;
@@ -97,9 +101,16 @@ export class Collector {
       ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes }, metrics)
       : undefined;
     if (this.store !== undefined) inProcess.push(this.store);
-    if (config.metrics.enabled) inProcess.push(new SpanMetricsExporter(this.registry, { maxLabelValues: config.metrics.max_label_values, currency: config.mapping.currency }));
     inProcess.push(...(dependencies.extraConsumers ?? []));
     this.pipeline = new Pipeline(queued, inProcess);
+    const usage: UsageConsumer = config.metrics.enabled
+      ? new SpanMetrics(this.registry, { maxLabelValues: config.metrics.max_label_values, currency: config.mapping.currency })
+      : { recordUsage: () => {}, recordSettledTrace: () => {} };
+    this.ledger = new CountedOnceLedger(
+      { maxBytes: config.accounting.ledger_max_bytes, settleMillis: config.accounting.trace_settle_millis },
+      usage,
+      metrics,
+    );
 
     const mapper = new SpanMapper({
       currency: config.mapping.currency,
@@ -109,12 +120,13 @@ export class Collector {
     });
     this.intake = new TraceIntake(
       mapper,
-      this.pipeline,
+      new CountedOnceConsumer(this.ledger, this.pipeline),
       {
         defaultService: config.service.name,
         costMode: config.mapping.cost_mode,
         maxNestingDepth: config.mapping.max_nesting_depth,
         maxSteps: config.mapping.max_steps_per_trace,
+        calleeHasSidecar: calleesWithSidecar(config.accounting.sidecar_agents),
       },
       metrics,
     );
@@ -127,6 +139,7 @@ export class Collector {
 
   /** Opens the HTTP listener. Resolves with the bound address (useful with port 0). */
   start(): Promise<ListenAddress> {
+    this.ledger.start();
     return new Promise((resolve, reject) => {
       const server = createServer(createNodeListener(this.app, this.endpoint));
       server.once('error', reject);
@@ -160,6 +173,7 @@ export class Collector {
         clearTimeout(grace);
       }
       await this.pipeline.shutdown(timeoutMillis);
+      this.ledger.shutdown();
       this.logger.log('info', 'collector stopped');
     })();
     return this.stopping;

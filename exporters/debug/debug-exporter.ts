@@ -2,11 +2,11 @@
  * @module The `debug` exporter component: writes each span to stdout, one line per span (basic) or
  * as the span's full JSON (detailed). For trying the collector out, not for production.
  */
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import { ExporterHelperShape, type ExporterFactory } from '../../src/pipeline/exporter-factory.js';
-import { formatHrTime, hrTimeToMillis } from '../../src/store/step-view.js';
+import { formatHrTime } from '../../src/store/step-view.js';
 
 /** Config of a `debug` exporter. */
 export const DebugExporterConfigSchema = z.strictObject({
@@ -35,7 +35,7 @@ export class DebugExporter implements SpanExporter {
         name: span.name,
         service: span.resource.attributes['service.name'],
         start: formatHrTime(span.startTime),
-        durationMs: hrTimeToMillis(span.duration),
+        durationMs: hrTimeToMilliseconds(span.duration),
         status: span.status.code,
       };
       const line =

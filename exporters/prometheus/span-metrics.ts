@@ -1,12 +1,13 @@
 /**
- * @module Span metrics for Prometheus (DESIGN §4): a SpanExporter that reads the attributes the
- * mapping wrote (exclusive cost and tokens, call type, status) and counts them with prom-client.
- * Every label goes through a {@link LabelLimiter}.
+ * @module Span metrics for Prometheus (DESIGN §4): counts with prom-client what the counted-once
+ * ledger reports (src/accounting): each span's exclusive cost and tokens by their change only, each
+ * step once, each trace's duration and cost once. Labels come from the attributes the mapping wrote;
+ * every label goes through a {@link LabelLimiter}.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToSeconds } from '@opentelemetry/core';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { SettledTrace, UsageConsumer, UsageDelta } from '../../src/accounting/counted-once-ledger.js';
 import * as names from '../../src/mapping/attribute-names.js';
 import { LabelLimiter } from './label-limiter.js';
 
@@ -25,12 +26,8 @@ export interface SpanMetricsOptions {
 const DEFAULT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const DEFAULT_TRACE_COST_BUCKETS = [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100];
 
-function hrSeconds(time: [number, number] | readonly [number, number]): number {
-  return time[0] + time[1] / 1e9;
-}
-
-/** Counts cost, tokens, steps and durations of every span it is given. */
-export class SpanMetricsExporter implements SpanExporter {
+/** Counts cost, tokens, steps and durations as the ledger reports them. */
+export class SpanMetrics implements UsageConsumer {
   private readonly cost: Counter<'agent' | 'call_type' | 'target' | 'currency'>;
   private readonly tokens: Counter<'agent' | 'call_type' | 'target'>;
   private readonly steps: Counter<'agent' | 'call_type' | 'status'>;
@@ -62,7 +59,7 @@ export class SpanMetricsExporter implements SpanExporter {
     });
     this.steps = new Counter({
       name: 'a2a_steps_total',
-      help: 'Steps seen, by status (ok or error).',
+      help: 'Steps counted once each, by status (ok or error): when first seen ended, or when their trace settles.',
       labelNames: ['agent', 'call_type', 'status'],
       registers,
     });
@@ -75,61 +72,42 @@ export class SpanMetricsExporter implements SpanExporter {
     });
     this.traceDuration = new Histogram({
       name: 'a2a_trace_duration_seconds',
-      help: 'Earliest start to latest end of each ingested trace.',
+      help: 'Earliest start to latest end of each trace, observed once when it settles.',
       buckets: [...(options.durationBucketsSeconds ?? DEFAULT_DURATION_BUCKETS)],
       registers,
     });
     this.traceCost = new Histogram({
       name: 'a2a_trace_cost',
-      help: 'Total exclusive cost of each ingested trace, in the currency label.',
+      help: 'Total exclusive cost of each trace, observed once when it settles, in the currency label.',
       labelNames: ['currency'],
       buckets: [...(options.traceCostBuckets ?? DEFAULT_TRACE_COST_BUCKETS)],
       registers,
     });
   }
 
-  /** Expects the spans of whole traces in one call (the pipeline hands them over that way). */
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const perTrace = new Map<string, { start: number; end: number; cost: number; currency: string | undefined }>();
-    for (const span of spans) {
+  recordUsage(deltas: readonly UsageDelta[]): void {
+    for (const { span, costDelta, tokensDelta, countStep } of deltas) {
       const a = span.attributes;
       const agent = this.agents.value(String(span.resource.attributes[names.ATTR_SERVICE_NAME] ?? 'unknown_service'));
       const callType = this.callTypes.value(String(a[names.ATTR_STEP_KIND] ?? 'other'));
-      const target = this.targets.value(String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? ''));
-      const status = span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok';
-      this.steps.inc({ agent, call_type: callType, status });
-      const seconds = Math.max(0, hrSeconds(span.duration));
-      this.stepDuration.observe({ agent, call_type: callType }, seconds);
-      const cost = a[names.ATTR_STEP_COST_EXCLUSIVE];
-      const spanCurrency = a[names.ATTR_COST_CURRENCY];
-      const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
-      if (typeof cost === 'number' && cost > 0) this.cost.inc({ agent, call_type: callType, target, currency }, cost);
-      const tokens = a[names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE];
-      if (typeof tokens === 'number' && tokens > 0) this.tokens.inc({ agent, call_type: callType, target }, tokens);
-
-      const traceId = span.spanContext().traceId;
-      const start = hrSeconds(span.startTime);
-      const end = hrSeconds(span.endTime);
-      const trace = perTrace.get(traceId);
-      const spanCost = typeof cost === 'number' && cost > 0 ? cost : 0;
-      // The trace's currency is that of its costed steps; steps without a cost carry none.
-      const costCurrency = typeof cost === 'number' ? currency : undefined;
-      if (trace === undefined) perTrace.set(traceId, { start, end, cost: spanCost, currency: costCurrency });
-      else {
-        trace.start = Math.min(trace.start, start);
-        trace.end = Math.max(trace.end, end);
-        trace.cost += spanCost;
-        trace.currency ??= costCurrency;
+      if (countStep) {
+        const status = span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok';
+        this.steps.inc({ agent, call_type: callType, status });
+        this.stepDuration.observe({ agent, call_type: callType }, Math.max(0, hrTimeToSeconds(span.duration)));
       }
+      if (costDelta <= 0 && tokensDelta <= 0) continue;
+      const target = this.targets.value(String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? ''));
+      if (costDelta > 0) {
+        const spanCurrency = a[names.ATTR_COST_CURRENCY];
+        const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
+        this.cost.inc({ agent, call_type: callType, target, currency }, costDelta);
+      }
+      if (tokensDelta > 0) this.tokens.inc({ agent, call_type: callType, target }, tokensDelta);
     }
-    for (const trace of perTrace.values()) {
-      this.traceDuration.observe(Math.max(0, trace.end - trace.start));
-      this.traceCost.observe({ currency: trace.currency ?? this.currencies.value(this.defaultCurrency) }, trace.cost);
-    }
-    resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
-  async shutdown(): Promise<void> {}
-
-  async forceFlush(): Promise<void> {}
+  recordSettledTrace(trace: SettledTrace): void {
+    this.traceDuration.observe(trace.durationSeconds);
+    this.traceCost.observe({ currency: this.currencies.value(trace.currency ?? this.defaultCurrency) }, trace.cost);
+  }
 }

@@ -63,6 +63,23 @@ export const ConfigSchema = z.strictObject({
       max_label_values: positiveInt.default(100),
     })
     .prefault({}),
+  /** Counting every step exactly once (README "Counted exactly once"). */
+  accounting: z
+    .strictObject({
+      /** Bytes the counted-once ledger may hold (estimated, about 320 per span); past it the oldest traces are forgotten. Default 32 MiB. */
+      ledger_max_bytes: positiveInt.default(32 * 1024 * 1024),
+      /** How long a trace with steps in flight or orphaned waits after its last change before its duration and cost histograms are observed, in milliseconds. Default 30,000. */
+      trace_settle_millis: positiveInt.default(30_000),
+      /**
+       * Callee agents that run a sidecar of their own, which counts and exports their steps: their
+       * nested traces are linked from the AGENT step instead of counted and exported here. Each
+       * entry is an agent name (`agent_name`, exact), a URL prefix (`http://weather:8080/`, matched
+       * against `agent_url`), or `*` for every callee. Give every sidecar of a fleet the same list.
+       * Default none: nested traces are counted here.
+       */
+      sidecar_agents: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   /**
    * The A2A reverse proxy run by the `proxy` command in front of one agent (src/proxy). Absent: no
    * proxy. The collector's own API stays on `server`.
@@ -83,6 +100,18 @@ export const ConfigSchema = z.strictObject({
       max_buffered_bytes: positiveInt.default(64 * 1024 * 1024),
       /** How long connecting to the agent may take before the client gets 502, in milliseconds. Default 10,000. */
       connect_timeout_millis: positiveInt.default(10_000),
+      /**
+       * Move the endpoint URLs of the agent cards the proxy relays (`url`, `additionalInterfaces[].url`,
+       * `supportedInterfaces[].url`) from `upstream` to the proxy's own address, so clients that follow
+       * the card stay on the proxy. A signed card passes unchanged. Default true.
+       */
+      rewrite_agent_card: z.boolean().default(true),
+      /**
+       * Build the proxy's address for rewritten cards from `X-Forwarded-Host` / `X-Forwarded-Proto`, as
+       * a reverse proxy in front of it sets them. Default false: only the request's `Host` (else the
+       * listen address) counts, since anyone can send these fields.
+       */
+      trust_forwarded_headers: z.boolean().default(false),
     })
     .optional(),
   /** Exporters by id (`type` or `type/name`), each validated against its type's own schema. */

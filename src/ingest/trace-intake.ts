@@ -11,7 +11,7 @@ import { CollectorError, type FieldIssue } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import type { SpanMapper } from '../mapping/to-readable-spans.js';
 import { readResponseTrace, type ReadLimits, type ReadResult } from '../model/read-trace.js';
-import { buildStepTree, type CostMode } from '../model/step-tree.js';
+import { buildStepTree, type CalleeHasSidecar, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
 import type { SpanConsumer } from '../pipeline/pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
@@ -57,8 +57,10 @@ export interface AcceptedTrace {
   readonly traceId: string;
   /** The producer's trace id. */
   readonly a2aTraceId: string;
-  /** Steps accepted, nested ones included. */
+  /** Steps accepted, nested ones included, except those left to callees' own sidecars. */
   readonly stepCount: number;
+  /** Nested steps of callees that run a sidecar of their own (`accounting.sidecar_agents`): linked, not taken. */
+  readonly linkedStepCount: number;
   /** Tolerated oddities. */
   readonly warnings: readonly ReadWarning[];
 }
@@ -73,6 +75,8 @@ export interface IntakeTrace extends ReadResult {
 export interface IntakeOptions extends ReadLimits {
   readonly defaultService: string;
   readonly costMode: CostMode;
+  /** Callees whose nested traces their own sidecar counts. Default: none. */
+  readonly calleeHasSidecar?: CalleeHasSidecar | undefined;
 }
 
 function nowTimestamp(): TraceTimestamp {
@@ -179,12 +183,15 @@ export class TraceIntake {
           });
         }
       }
-      const tree = buildStepTree(trace, service, this.options.costMode, allWarnings);
+      const tree = buildStepTree(trace, service, this.options.costMode, allWarnings, this.options.calleeHasSidecar);
       const otelTraceId = parent?.traceId ?? toOtelTraceId(trace.traceId);
       // A loop, not push(...): a spread of very many spans overflows the stack.
       for (const span of this.mapper.toReadableSpans({ tree, otelTraceId, parentSpanId: parent?.spanId, receivedAt, envelope })) spans.push(span);
-      accepted.push({ traceId: otelTraceId, a2aTraceId: trace.traceId, stepCount: tree.nodes.length, warnings: allWarnings });
-      stepCount += tree.nodes.length;
+      let linkedStepCount = 0;
+      for (const node of tree.nodes) if (node.countedElsewhere) linkedStepCount++;
+      const taken = tree.nodes.length - linkedStepCount;
+      accepted.push({ traceId: otelTraceId, a2aTraceId: trace.traceId, stepCount: taken, linkedStepCount, warnings: allWarnings });
+      stepCount += taken;
     }
     this.consumer.consume(spans);
     this.metrics.receivedTraces.inc(accepted.length);

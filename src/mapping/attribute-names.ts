@@ -27,6 +27,12 @@ export const ATTR_STEP_IN_FLIGHT = 'a2a.step.in_flight';
 export const ATTR_STEP_TIME_MISSING = 'a2a.step.time_missing';
 export const ATTR_STEP_ZONE_ASSUMED = 'a2a.step.time_zone_assumed';
 export const ATTR_NESTING_LEVEL = 'a2a.trace.nesting_level';
+/** On an AGENT span whose callee's steps are exported by the callee's own sidecar, and linked to. */
+export const ATTR_CALLEE_LINKED = 'a2a.callee.linked';
+/** On a span link: why it is there. */
+export const ATTR_LINK_TYPE = 'a2a.link.type';
+/** {@link ATTR_LINK_TYPE} of a link to the root span of a callee's trace. */
+export const LINK_TYPE_CALLEE_TRACE = 'callee_trace';
 
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
 export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';

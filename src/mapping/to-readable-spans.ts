@@ -2,7 +2,7 @@
  * @module The product's core contract (DESIGN §3): a resolved step tree becomes OpenTelemetry
  * `ReadableSpan`s, built directly (no SDK Tracer: it would mint new ids and sample).
  */
-import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type Link, type SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
@@ -12,7 +12,7 @@ import type { StepNode, StepTree } from '../model/step-tree.js';
 import type { A2AStep, TraceTimestamp } from '../model/types.js';
 import * as names from './attribute-names.js';
 import { DEFAULT_REDACT_PATTERN, capText, toAttributeValue, toJsonAttribute } from './attribute-values.js';
-import { toOtelSpanId } from './ids.js';
+import { toOtelSpanId, toOtelTraceId } from './ids.js';
 
 /** Settings of the mapping that come from configuration. */
 export interface MappingOptions {
@@ -49,7 +49,6 @@ export interface TraceMappingInput {
 
 /** A ReadableSpan assembled from a step; immutable once built. */
 class StepSpan implements ReadableSpan {
-  readonly links = [];
   readonly ended = true;
   readonly droppedAttributesCount = 0;
   readonly droppedEventsCount = 0;
@@ -66,6 +65,7 @@ class StepSpan implements ReadableSpan {
     readonly status: { code: SpanStatusCode; message?: string },
     readonly attributes: Attributes,
     readonly events: TimedEvent[],
+    readonly links: Link[],
     readonly resource: Resource,
     readonly instrumentationScope: InstrumentationScope,
   ) {}
@@ -107,13 +107,17 @@ export class SpanMapper {
     return resource;
   }
 
-  /** Maps every step of the tree to one span, parents before children. */
+  /**
+   * Maps every step of the tree to one span, parents before children. Steps counted by a callee's
+   * own sidecar ({@link StepNode.countedElsewhere}) get no span: their AGENT step links to them.
+   */
   toReadableSpans(input: TraceMappingInput): ReadableSpan[] {
     const spanIds = new Map<StepNode, string>();
     const usedSpanIds = new Set<string>();
     const spans: ReadableSpan[] = [];
     const envelopeEvents = input.envelope === undefined ? [] : toEnvelopeEvents(input.envelope.marks);
     for (const node of input.tree.nodes) {
+      if (node.countedElsewhere) continue;
       let spanId = toOtelSpanId(node.step.stepId, input.otelTraceId, node.step.a2aTraceId);
       // A 16-hex step id is kept as is, so two nested traces can bring the same one.
       if (usedSpanIds.has(spanId)) spanId = toOtelSpanId(node.step.path, input.otelTraceId, node.step.a2aTraceId);
@@ -208,14 +212,21 @@ export class SpanMapper {
     let status: { code: SpanStatusCode; message?: string } = { code: SpanStatusCode.UNSET };
     if (step.error !== undefined) {
       status = { code: SpanStatusCode.ERROR, message: capText(step.error.message, this.maxAttributeLength) };
-      const exception: Attributes = {
-        [names.ATTR_EXCEPTION_MESSAGE]: capText(step.error.message, this.maxAttributeLength),
-        [names.ATTR_EXCEPTION_STACKTRACE]: capText(step.error.stacktrace, this.maxAttributeLength * 4),
-      };
-      if (step.error.type !== undefined) exception[names.ATTR_EXCEPTION_TYPE] = step.error.type;
-      events.push({ name: names.EVENT_EXCEPTION, time: endTime, attributes: exception });
+      // One `exception` event for the error, then one per leaf of a Python exception group (OTel allows one per exception).
+      const exceptions = [
+        { type: step.error.type, message: step.error.exceptionMessage, stacktrace: capText(step.error.stacktrace, this.maxAttributeLength * 4) },
+        ...step.error.leafExceptions.map((leaf) => ({ ...leaf, stacktrace: capText(leaf.stacktrace, this.maxAttributeLength) })),
+      ];
+      for (const exception of exceptions) {
+        const exceptionAttributes: Attributes = { [names.ATTR_EXCEPTION_STACKTRACE]: exception.stacktrace };
+        if (exception.type !== undefined) exceptionAttributes[names.ATTR_EXCEPTION_TYPE] = exception.type;
+        if (exception.message !== '') exceptionAttributes[names.ATTR_EXCEPTION_MESSAGE] = capText(exception.message, this.maxAttributeLength);
+        events.push({ name: names.EVENT_EXCEPTION, time: endTime, attributes: exceptionAttributes });
+      }
     }
     if (envelopeEvents.length > 0 && input.tree.roots[0] === node) events.push(...envelopeEvents);
+    const links = toCalleeLinks(node);
+    if (links.length > 0) attributes[names.ATTR_CALLEE_LINKED] = true;
     const traceFlags = TraceFlags.SAMPLED;
     return new StepSpan(
       { traceId: input.otelTraceId, spanId, traceFlags },
@@ -228,6 +239,7 @@ export class SpanMapper {
       status,
       attributes,
       events,
+      links,
       this.resourceFor(node.service),
       this.scope,
     );
@@ -239,6 +251,24 @@ export class SpanMapper {
       if (value !== undefined) attributes[key] = value;
     }
   }
+}
+
+/**
+ * Links from an AGENT step to the root spans of a nested trace that the callee's own sidecar
+ * exports. That sidecar maps the same trace with the same deterministic ids (no `traceparent`
+ * given: the trace id from the A2A trace id, span ids from step ids), so these are its span ids.
+ */
+function toCalleeLinks(node: StepNode): Link[] {
+  const links: Link[] = [];
+  for (const child of node.children) {
+    if (!child.countedElsewhere || child.nestingLevel <= node.nestingLevel) continue;
+    const traceId = toOtelTraceId(child.step.a2aTraceId);
+    links.push({
+      context: { traceId, spanId: toOtelSpanId(child.step.stepId, traceId, child.step.a2aTraceId), traceFlags: TraceFlags.SAMPLED, isRemote: true },
+      attributes: { [names.ATTR_LINK_TYPE]: names.LINK_TYPE_CALLEE_TRACE, [names.ATTR_TRACE_ID]: child.step.a2aTraceId },
+    });
+  }
+  return links;
 }
 
 const MARK_EVENT_NAMES: Readonly<Record<EnvelopeMarkSource, string>> = {

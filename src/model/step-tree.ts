@@ -3,6 +3,7 @@
  * flagged, nested traces hung under their AGENT step, services assigned, and exclusive cost and
  * tokens computed so that nothing is counted twice (DESIGN §3, "Cost that cannot double-count").
  */
+import { atLeast, roundToOperands, RoundedSum } from './cost-arithmetic.js';
 import type { A2AStep, A2ATrace, ReadWarning } from './types.js';
 
 /** How reported costs and tokens are read. `auto` detects inclusive parents per step. */
@@ -26,7 +27,18 @@ export interface StepNode {
   exclusiveCost: number | undefined;
   /** Tokens not already counted by a child; undefined when the step reported none. */
   exclusiveTokens: number | undefined;
+  /**
+   * In a nested trace whose callee runs a sidecar of its own: that sidecar counts and exports the
+   * step, so this collector neither maps nor counts it (it still takes part in exclusive cost).
+   */
+  readonly countedElsewhere: boolean;
 }
+
+/**
+ * Whether the callee of an AGENT step runs a sidecar of its own (`accounting.sidecar_agents`).
+ * `callee` is the service name its nested trace would get.
+ */
+export type CalleeHasSidecar = (step: A2AStep, callee: string) => boolean;
 
 /** The resolved tree of one ingested trace. */
 export interface StepTree {
@@ -45,9 +57,10 @@ export function buildStepTree(
   rootService: string,
   costMode: CostMode,
   warnings: ReadWarning[],
+  calleeHasSidecar: CalleeHasSidecar = () => false,
 ): StepTree {
   const all: StepNode[] = [];
-  const roots = linkTrace(trace, undefined, rootService, 0, all, warnings);
+  const roots = linkTrace(trace, undefined, rootService, 0, all, warnings, calleeHasSidecar, false);
 
   // Breadth-first from the roots gives parents before children without recursion.
   const ordered: StepNode[] = [];
@@ -73,9 +86,11 @@ function exclusive(
 ): number | undefined {
   if (own === undefined) return undefined;
   if (mode === 'exclusive') return own;
-  let childSum = 0;
-  for (const child of children) childSum += valueOf(child) ?? 0;
-  if (mode === 'inclusive' || own >= childSum) return Math.max(0, own - childSum);
+  const childSum = new RoundedSum();
+  for (const child of children) childSum.add(valueOf(child) ?? 0);
+  // Parallel children are listed in completion order, so their sum can differ from the parent's in
+  // the last binary digit (0.1 + 0.2 is 0.30000000000000004): compare and subtract with a tolerance.
+  if (mode === 'inclusive' || atLeast(own, childSum.value)) return Math.max(0, roundToOperands(own - childSum.value, Math.max(own, childSum.value)));
   return own;
 }
 
@@ -86,6 +101,8 @@ function linkTrace(
   nestingLevel: number,
   all: StepNode[],
   warnings: ReadWarning[],
+  calleeHasSidecar: CalleeHasSidecar,
+  countedElsewhere: boolean,
 ): StepNode[] {
   const byId = new Map<string, StepNode>();
   const nodes = trace.steps.map((step) => {
@@ -99,6 +116,7 @@ function linkTrace(
       cycleBroken: false,
       exclusiveCost: undefined,
       exclusiveTokens: undefined,
+      countedElsewhere,
     };
     if (!byId.has(step.stepId)) byId.set(step.stepId, node);
     all.push(node);
@@ -141,7 +159,9 @@ function linkTrace(
     const nested = node.step.nested;
     if (nested === undefined) continue;
     const callee = node.step.agentName ?? hostOf(node.step.agentUrl) ?? node.step.name;
-    linkTrace(nested, node, callee, nestingLevel + 1, all, warnings);
+    // What a callee's sidecar counts includes the traces it nests in turn.
+    const elsewhere = countedElsewhere || calleeHasSidecar(node.step, callee);
+    linkTrace(nested, node, callee, nestingLevel + 1, all, warnings, calleeHasSidecar, elsewhere);
   }
   return caller === undefined ? roots : [];
 }

@@ -2,6 +2,7 @@
  * @module The query API's view of a stored span: the step it came from, in plain JSON.
  */
 import { SpanStatusCode, type AttributeValue, type HrTime } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as names from '../mapping/attribute-names.js';
 
@@ -43,11 +44,6 @@ export function formatHrTime(time: HrTime): string {
   return `${seconds}.${String(time[1]).padStart(9, '0')}Z`;
 }
 
-/** Milliseconds of an HrTime duration. */
-export function hrTimeToMillis(time: HrTime): number {
-  return time[0] * 1000 + time[1] / 1e6;
-}
-
 function numberOrNull(value: AttributeValue | undefined): number | null {
   return typeof value === 'number' ? value : null;
 }
@@ -75,7 +71,7 @@ export function toStepView(span: ReadableSpan): StepView {
     service: String(span.resource.attributes[names.ATTR_SERVICE_NAME] ?? 'unknown_service'),
     startTime: formatHrTime(span.startTime),
     endTime: formatHrTime(span.endTime),
-    durationMs: hrTimeToMillis(span.duration),
+    durationMs: hrTimeToMilliseconds(span.duration),
     cost: numberOrNull(a[names.ATTR_STEP_COST]),
     costExclusive: numberOrNull(a[names.ATTR_STEP_COST_EXCLUSIVE]),
     totalTokens: numberOrNull(a[names.ATTR_STEP_TOTAL_TOKENS]),

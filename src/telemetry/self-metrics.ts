@@ -22,6 +22,10 @@ export class SelfMetrics {
   readonly queueBytes: Gauge<'exporter'>;
   readonly queueCapacityBytes: Gauge<'exporter'>;
   readonly storeEvictedTraces: Counter;
+  readonly spanVersions: Counter<'outcome'>;
+  readonly ledgerBytes: Gauge;
+  readonly ledgerCapacityBytes: Gauge;
+  readonly ledgerEvictedTraces: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -74,6 +78,27 @@ export class SelfMetrics {
     this.storeEvictedTraces = new Counter({
       name: 'a2a_collector_store_evicted_traces_total',
       help: 'Traces evicted from the embedded store to stay within its bounds.',
+      registers,
+    });
+    this.spanVersions = new Counter({
+      name: 'a2a_collector_span_versions_total',
+      help: 'Accepted spans by what the counted-once ledger knew of them: new, changed (exported and counted again, by their change only) or unchanged (neither).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.ledgerBytes = new Gauge({
+      name: 'a2a_collector_ledger_bytes',
+      help: 'Estimated bytes of the counted-once ledger.',
+      registers,
+    });
+    this.ledgerCapacityBytes = new Gauge({
+      name: 'a2a_collector_ledger_capacity_bytes',
+      help: 'Configured bound of the counted-once ledger (accounting.ledger_max_bytes).',
+      registers,
+    });
+    this.ledgerEvictedTraces = new Counter({
+      name: 'a2a_collector_ledger_evicted_traces_total',
+      help: 'Traces the counted-once ledger forgot to stay within its bound; a copy arriving after that is counted again.',
       registers,
     });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { TRACEABILITY_METADATA_KEY } from '../../src/a2a/extension-keys.js';
 import type { Collector } from '../../src/collector.js';
@@ -36,8 +36,10 @@ async function ingest(collector: Collector, spans: ReadableSpan[], send: () => P
 const rootOf = (spans: ReadableSpan[]) => spans.find((span) => span.parentSpanContext === undefined || span.parentSpanContext.isRemote === true);
 
 describe('POST /v1/a2a/traces with A2A envelopes', () => {
-  const { collector, sink } = createTestCollector();
-  after(() => collector.shutdown());
+  // A collector per case: one collector counts a trace once, and several cases post the same fixture.
+  let { collector, sink } = createTestCollector();
+  beforeEach(() => ({ collector, sink } = createTestCollector()));
+  afterEach(() => collector.shutdown());
 
   const jsonCases: Array<{ fixture: string; a2aTraceId: string; steps: number; contextId: string; taskId: string | undefined }> = [
     { fixture: 'v03-message-send-task.json', a2aTraceId: 'trace-3f1c9a52-8d4e-4b7a-9c21-5e6f7a8b9c0d', steps: 2, contextId: 'ctx-58c1a9e0-3b7d-4f26-8e14-9a0b1c2d3e4f', taskId: 'task-1b7e4c2a-9f3d-4e8b-a6c5-0d9e8f7a6b5c' },

@@ -26,7 +26,7 @@ describe('POST /v1/a2a/traces', () => {
     assert.deepEqual(body, {
       traceCount: 1,
       stepCount: 6,
-      accepted: [{ traceId: toOtelTraceId(OUTER_ID), a2aTraceId: OUTER_ID, stepCount: 6, warnings: [] }],
+      accepted: [{ traceId: '33950340ce51d0d74bed3a291d3fc984', a2aTraceId: OUTER_ID, stepCount: 6, linkedStepCount: 0, warnings: [] }],
     });
     assert.match(body.accepted[0]?.traceId ?? '', /^[0-9a-f]{32}$/);
     assert.equal(sink.spans.length, 6);

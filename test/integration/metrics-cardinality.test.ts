@@ -39,8 +39,8 @@ describe('span metrics currency', () => {
     const response = await postJson(collector, '/v1/a2a/traces', {
       trace_id: 'eur',
       steps: [
-        { step_id: 'root', call_type: 'HOST', name: 'free' },
-        { step_id: 'paid', parent_step_id: 'root', call_type: 'TOOL', name: 'llm', cost: 2.5 },
+        { step_id: 'root', call_type: 'HOST', name: 'free', end_time: '2026-03-10T21:23:15Z' },
+        { step_id: 'paid', parent_step_id: 'root', call_type: 'TOOL', name: 'llm', cost: 2.5, end_time: '2026-03-10T21:23:14Z' },
       ],
     });
     assert.equal(response.status, 202);

@@ -108,4 +108,26 @@ describe('buildStepTree', () => {
       assert.deepEqual(actual, expected);
     });
   }
+
+  const roundingCases: Array<[string, number, number[], Record<string, number>]> = [
+    // 0.1 + 0.2 is 0.30000000000000004 in binary: the parent's 0.3 is still inclusive.
+    ['0.1 + 0.2 against 0.3', 0.3, [0.1, 0.2], { p: 0, c0: 0.1, c1: 0.2 }],
+    // Parallel children listed in completion order: 0.1 + 0.2 + 0.3 is 0.6000000000000001.
+    ['children in completion order against 0.6', 0.6, [0.1, 0.2, 0.3], { p: 0, c0: 0.1, c1: 0.2, c2: 0.3 }],
+    ['the listing order reversed', 0.6, [0.3, 0.2, 0.1], { p: 0, c0: 0.3, c1: 0.2, c2: 0.1 }],
+    // A parent with a share of its own keeps it without rounding noise (0.7 - 0.6000000000000001).
+    ['a parent that spent 0.1 itself', 0.7, [0.1, 0.2, 0.3], { p: 0.1, c0: 0.1, c1: 0.2, c2: 0.3 }],
+    // Less than the children (beyond the tolerance) is still read as the parent's own cost.
+    ['a parent below its children', 0.29, [0.1, 0.2], { p: 0.29, c0: 0.1, c1: 0.2 }],
+  ];
+  for (const [name, parentCost, childCosts, expected] of roundingCases) {
+    it(`reads inclusive parents through binary rounding: ${name}`, () => {
+      const steps = [
+        ...childCosts.map((cost, i) => ({ step_id: `c${i}`, parent_step_id: 'p', call_type: 'TOOL', cost })),
+        { step_id: 'p', call_type: 'AGENT', cost: parentCost },
+      ];
+      const { result } = tree({ trace_id: 't', steps });
+      assert.deepEqual(Object.fromEntries(result.nodes.map((n) => [n.step.stepId, n.exclusiveCost])), expected);
+    });
+  }
 });
