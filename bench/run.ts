@@ -8,6 +8,8 @@
  * 3. Peak RSS of the collector process.
  * 4. The OpenTelemetry Collector built from otelcol-builder.yaml, fed the same spans as OTLP/JSON
  *    and exporting OTLP protobuf to the same sink (DESIGN §9 baseline).
+ * 5. Heap per span of the counted-once ledger, measured against its byte estimate
+ *    (bench/ledger-heap-probe.ts, in a process of its own with --expose-gc).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,11 +28,13 @@ import type { ReadWarning } from '../src/model/types.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
+/** The id suffix every generated trace and step id ends with; {@link load} rewrites it per round. */
+const ID_SUFFIX = '-a1b2c3d4e5f6';
 
 /** A realistic step (~500 bytes of JSON), as the Python traceability extension writes it. */
 function step(traceId: string, index: number, parent: string | null): Record<string, unknown> {
   return {
-    step_id: `step-${index.toString(16).padStart(8, '0')}-4c5e-8f90-a1b2c3d4e5f6`,
+    step_id: `step-${index.toString(16).padStart(8, '0')}-4c5e-8f90${ID_SUFFIX}`,
     trace_id: traceId,
     parent_step_id: parent,
     call_type: index % 3 === 0 ? 'AGENT' : 'TOOL',
@@ -49,7 +53,7 @@ function step(traceId: string, index: number, parent: string | null): Record<str
 }
 
 function trace(steps: number, seed: number): Record<string, unknown> {
-  const traceId = `trace-${seed.toString(16).padStart(8, '0')}-1b2d-4c5e-8f90-a1b2c3d4e5f6`;
+  const traceId = `trace-${seed.toString(16).padStart(8, '0')}-1b2d-4c5e-8f90${ID_SUFFIX}`;
   const list = [];
   for (let i = 1; i < steps; i++) list.push(step(traceId, i, 'step-root'));
   list.push({ ...step(traceId, 0, null), step_id: 'step-root' });
@@ -103,7 +107,11 @@ function peakRssMiB(pid: number | undefined): number {
   return kib / 1024;
 }
 
-/** Closed-loop load: CONCURRENCY clients, keep-alive, for SECONDS; bodies rotate so ids differ. */
+/**
+ * Closed-loop load: CONCURRENCY clients, keep-alive, for SECONDS. Bodies rotate, and each round
+ * through them gets ids of its own, so no request repeats a trace (the collector counts and exports
+ * a repeated trace once: repeats would be work not done).
+ */
 async function load(url: string, bodies: string[], path = '/v1/a2a/traces'): Promise<{ requestsPerSecond: number; failures: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const target = new URL(path, url);
@@ -125,7 +133,10 @@ async function load(url: string, bodies: string[], path = '/v1/a2a/traces'): Pro
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (Date.now() < deadline) {
-        await one(bodies[next++ % bodies.length] as string);
+        const index = next++;
+        const round = Math.floor(index / bodies.length);
+        const body = bodies[index % bodies.length] as string;
+        await one(round === 0 ? body : body.replaceAll(ID_SUFFIX, `-${round.toString(16).padStart(12, '0')}`));
         done++;
       }
     }),
@@ -202,6 +213,11 @@ async function main(): Promise<void> {
 
   const local = inProcess();
   console.log(`in process  parse+map+OTLP protobuf encode: ${Math.round(local.stepsPerSecond).toLocaleString('en')} steps/s (${Math.round(local.bytesPerStep)} B JSON in, ${Math.round(local.otlpBytesPerStep)} B OTLP out per step)`);
+
+  for (const spansPerTrace of [1, 10, 100]) {
+    const probe = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/ledger-heap-probe.ts', String(spansPerTrace)], { cwd: ROOT, encoding: 'utf8' });
+    console.log(`ledger     ${probe.trim()}`);
+  }
 
   const cli = existsSync(`${ROOT}/dist/src/cli.js`) ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
   const bare = await startProcess(['--import', 'tsx', 'bench/bare-server.ts']);

@@ -58,8 +58,8 @@ export interface LedgerOptions {
 
 /**
  * Estimated heap bytes of one remembered span (Map entry, id key, record, fingerprint) and of one
- * remembered trace besides its spans. Measured with `node --expose-gc` over 100,000 spans: see the
- * README, "Counted exactly once".
+ * remembered trace besides its spans: 8 to 12% above the heap that `npm run bench` measures
+ * (bench/ledger-heap-probe.ts, 100,000 spans in traces of 1, 10 and 100).
  */
 export const SPAN_RECORD_BYTES = 320;
 export const TRACE_RECORD_BYTES = 640;
@@ -120,25 +120,39 @@ function isFinal(span: ReadableSpan): boolean {
 }
 
 /**
- * What identifies a version of a span: everything exported except its events, which the envelope
- * adds to (status timestamps differ between a `message/send` answer and a later `tasks/get`) and
- * which otherwise follow from the times and status that are included. A span with no time of its
- * own is stamped with the arrival time, which is no change either.
+ * Attributes whose change makes a new version of a span: what a later copy of a step can change
+ * (its end, cost and tokens, its parent arriving, the envelope's ids).
+ */
+const VERSIONED_ATTRIBUTES = [
+  names.ATTR_STEP_COST,
+  names.ATTR_STEP_COST_EXCLUSIVE,
+  names.ATTR_STEP_TOTAL_TOKENS,
+  names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE,
+  names.ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  names.ATTR_STEP_LATENCY_MS,
+  names.ATTR_STEP_IN_FLIGHT,
+  names.ATTR_STEP_ORPHAN,
+  names.ATTR_TASK_ID,
+  names.ATTR_GEN_AI_CONVERSATION_ID,
+] as const;
+
+/**
+ * What identifies a version of a span: name, kind, parent, times, status, service, links and the
+ * {@link VERSIONED_ATTRIBUTES}. Not the other attributes (a step's parameters and passed-through
+ * attributes do not change between copies of one step; reading them all would triple the cost), nor
+ * its events, which the envelope adds to (status stamps differ between a `message/send` answer and
+ * a later `tasks/get`) and which otherwise follow from the times and status; nor the times of a step
+ * that has none of its own (they are the arrival time).
  */
 export function spanFingerprint(span: ReadableSpan): string {
-  const timeless = span.attributes[names.ATTR_STEP_TIME_MISSING] === true;
-  const text = JSON.stringify([
-    span.name,
-    span.kind,
-    span.parentSpanContext?.spanId ?? null,
-    timeless ? null : span.startTime,
-    timeless ? null : span.endTime,
-    span.status.code,
-    span.status.message ?? null,
-    span.attributes,
-    span.links.map((link) => [link.context.traceId, link.context.spanId]),
-    span.resource.attributes,
-  ]);
+  const a = span.attributes;
+  const timeless = a[names.ATTR_STEP_TIME_MISSING] === true;
+  let text = `${span.name}\u0000${span.kind}\u0000${span.parentSpanContext?.spanId ?? ''}\u0000${span.status.code}\u0000${span.status.message ?? ''}`;
+  if (!timeless) text += `\u0000${span.startTime[0]}.${span.startTime[1]}\u0000${span.endTime[0]}.${span.endTime[1]}`;
+  text += `\u0000${String(span.resource.attributes[names.ATTR_SERVICE_NAME])}`;
+  for (const key of VERSIONED_ATTRIBUTES) text += `\u0000${String(a[key])}`;
+  for (const link of span.links) text += `\u0000${link.context.traceId}${link.context.spanId}`;
   return hash('sha1', text, 'base64');
 }
 
