@@ -1,15 +1,21 @@
 /**
- * @module The OTLP/HTTP exporter component: the OpenTelemetry JS OTLP trace exporters (protobuf by
- * default, JSON as an option) behind the collector's queue and retry. Sends to Jaeger v2, an
- * OpenTelemetry Collector, or any OTLP backend.
+ * @module The OTLP/HTTP exporter component: OpenTelemetry JS's OTLP trace export (its protobuf or
+ * JSON serializer, its export delegate) over a transport that sends each request once, behind the
+ * collector's queue and its one retry layer. Sends to Jaeger v2, an OpenTelemetry Collector, or any
+ * OTLP backend.
  */
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { CompressionAlgorithm, OTLPExporterBase, createOtlpNetworkExportDelegate } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base/node-http';
+import { JsonTraceSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { z } from 'zod';
 import { ExporterHelperShape, type ExporterFactory } from '../../src/pipeline/exporter-factory.js';
+import { OtlpHttpTransport } from './otlp-http-transport.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
+/** The `otel.component.type` OTel JS's own OTLP/HTTP span exporters report. */
+const OTLP_HTTP_SPAN_EXPORTER_COMPONENT = 'otlp_http_span_exporter';
 
 /** Config of an `otlp` exporter. */
 export const OtlpExporterConfigSchema = z.strictObject({
@@ -21,7 +27,7 @@ export const OtlpExporterConfigSchema = z.strictObject({
   protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
   /** Extra HTTP headers (authentication, tenancy). */
   headers: z.record(z.string(), z.string()).default({}),
-  /** Timeout of one export request, in milliseconds. Default 10,000. */
+  /** Timeout of one export request, in milliseconds; a request past it is retried. Default 10,000. */
   timeout_millis: z.number().int().positive().default(10_000),
   /** Request body compression. Default `none`. */
   compression: z.enum(['none', 'gzip']).default('none'),
@@ -37,17 +43,36 @@ export function otlpTracesUrl(config: Pick<OtlpExporterConfig, 'endpoint' | 'tra
   return `${config.endpoint.replace(/\/+$/, '')}/v1/traces`;
 }
 
-/** Factory of `otlp` exporters. */
+/**
+ * Factory of `otlp` exporters. One retry layer: the exporter is assembled from
+ * `@opentelemetry/otlp-exporter-base` as OTel JS's `OTLPTraceExporter` is, except that its transport
+ * is {@link OtlpHttpTransport} instead of `createRetryingTransport` around the HTTP transport. The
+ * pipeline's retry is the one kept because it is the one that follows `retry_on_failure`, outlives
+ * a single request timeout, counts every failed attempt, and honours `Retry-After` (DESIGN §6).
+ */
 export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
   type: 'otlp',
   configSchema: OtlpExporterConfigSchema,
-  create(config) {
-    const options = {
-      url: otlpTracesUrl(config),
-      headers: config.headers,
-      timeoutMillis: config.timeout_millis,
-      compression: config.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
-    };
-    return config.protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtobufExporter(options);
+  create(config): SpanExporter {
+    const json = config.protocol === 'http/json';
+    const settings = convertLegacyHttpOptions(
+      {
+        url: otlpTracesUrl(config),
+        headers: config.headers,
+        timeoutMillis: config.timeout_millis,
+        compression: config.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
+      },
+      'TRACES',
+      'v1/traces',
+      { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' },
+    );
+    const metrics = createOtlpHttpExporterMetrics(OTLP_HTTP_SPAN_EXPORTER_COMPONENT, TraceExporterMetricsHelper, settings.url, undefined);
+    const delegate = createOtlpNetworkExportDelegate<ReadableSpan[], unknown>(
+      settings,
+      json ? JsonTraceSerializer : ProtobufTraceSerializer,
+      metrics,
+      new OtlpHttpTransport(settings),
+    );
+    return new OTLPExporterBase(delegate);
   },
 };

@@ -1,10 +1,10 @@
 /**
- * @module The Zipkin exporter component: the OpenTelemetry JS Zipkin exporter (JSON v2 over HTTP)
+ * @module The Zipkin exporter component: OpenTelemetry JS's Zipkin mapping (JSON v2 over HTTP)
  * behind the collector's own queue and retry, so a Zipkin outage never stalls another exporter.
  */
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { z } from 'zod';
 import { ExporterHelperShape, type ExporterFactory } from '../../src/pipeline/exporter-factory.js';
+import { ZipkinHttpExporter } from './zipkin-http-exporter.js';
 
 /** Zipkin's default span endpoint, as in the OpenTelemetry specification. */
 export const DEFAULT_ZIPKIN_ENDPOINT = 'http://localhost:9411/api/v2/spans';
@@ -15,7 +15,7 @@ export const ZipkinExporterConfigSchema = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).default(DEFAULT_ZIPKIN_ENDPOINT),
   /** Extra HTTP headers. */
   headers: z.record(z.string(), z.string()).default({}),
-  /** One export attempt that has not answered by then counts as failed, in milliseconds. Default 10,000. */
+  /** Timeout of one export request, in milliseconds; a request past it is retried. Default 10,000. */
   timeout_millis: z.number().int().positive().default(10_000),
   ...ExporterHelperShape,
 });
@@ -28,9 +28,6 @@ export const zipkinExporterFactory: ExporterFactory<ZipkinExporterConfig> = {
   type: 'zipkin',
   configSchema: ZipkinExporterConfigSchema,
   create(config) {
-    return new ZipkinExporter({ url: config.endpoint, headers: config.headers });
-  },
-  attemptTimeoutMillis(config) {
-    return config.timeout_millis;
+    return new ZipkinHttpExporter({ url: config.endpoint, headers: config.headers, timeoutMillis: config.timeout_millis });
   },
 };

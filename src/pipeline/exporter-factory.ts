@@ -21,6 +21,7 @@ export const RetryOnFailureSchema = z
     enabled: z.boolean().default(true),
     initial_interval_millis: z.number().int().positive().default(500),
     max_interval_millis: z.number().int().positive().default(5_000),
+    /** Give up on a batch this long after its first attempt, in milliseconds; 0 retries until shutdown. Default 60,000. */
     max_elapsed_time_millis: z.number().int().nonnegative().default(60_000),
   })
   .prefault({});

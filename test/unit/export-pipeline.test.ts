@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPExporterError } from '@opentelemetry/otlp-exporter-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import { QueuedExporter } from '../../src/pipeline/queued-exporter.js';
-import { RetryingExporter, isPermanent } from '../../src/pipeline/retrying-exporter.js';
+import { RetryingExporter } from '../../src/pipeline/retrying-exporter.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 
@@ -26,6 +27,8 @@ class ScriptedExporter implements SpanExporter {
 
 const ok: ExportResult = { code: ExportResultCode.SUCCESS };
 const failed = (message: string): ExportResult => ({ code: ExportResultCode.FAILED, error: new Error(message) });
+/** A 400 as OTel JS's OTLP exporter reports it: the status in `code`. */
+const badRequest: ExportResult = { code: ExportResultCode.FAILED, error: new OTLPExporterError('Bad Request', 400) };
 const fakeSpans = (n: number) => Array.from({ length: n }, () => ({}) as ReadableSpan);
 
 async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
@@ -62,7 +65,7 @@ describe('QueuedExporter', () => {
   it('counts spans it had to give up on, by reason', async () => {
     const registry = new Registry();
     const metrics = new SelfMetrics(registry);
-    const inner = new ScriptedExporter((call) => (call === 1 ? failed('HTTP 503') : failed('Bad Request 400')));
+    const inner = new ScriptedExporter((call) => (call === 1 ? failed('HTTP 503') : badRequest));
     const queue = new QueuedExporter(inner, { name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 0 }, metrics, silentLogger);
     queue.enqueue(fakeSpans(2), 10);
     await queue.forceFlush(5_000);
@@ -70,45 +73,6 @@ describe('QueuedExporter', () => {
     await queue.forceFlush(5_000);
     assert.equal(await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'retries_exhausted' }), 2);
     assert.equal(await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'permanent_error' }), 1);
-  });
-});
-
-describe('RetryingExporter', () => {
-  const run = (exporter: SpanExporter) => new Promise<ExportResult>((resolve) => exporter.export(fakeSpans(1), resolve));
-
-  it('retries a failing export until it succeeds', async () => {
-    const inner = new ScriptedExporter((call) => (call < 3 ? failed('503 Service Unavailable') : ok));
-    let failures = 0;
-    const retrying = new RetryingExporter(inner, { initialIntervalMillis: 1, maxIntervalMillis: 2, onFailure: () => failures++ });
-    assert.equal((await run(retrying)).code, ExportResultCode.SUCCESS);
-    assert.equal(inner.calls.length, 3);
-    assert.equal(failures, 2);
-  });
-
-  it('gives up after max_elapsed_time, and at once on a permanent error', async () => {
-    const always = new ScriptedExporter(() => failed('connect ECONNREFUSED'));
-    const bounded = new RetryingExporter(always, { initialIntervalMillis: 5, maxIntervalMillis: 5, maxElapsedTimeMillis: 40 });
-    assert.equal((await run(bounded)).code, ExportResultCode.FAILED);
-    assert.ok(always.calls.length >= 2 && always.calls.length <= 12, `attempts: ${always.calls.length}`);
-
-    const permanent = new ScriptedExporter(() => failed('Bad Request 400'));
-    assert.equal((await run(new RetryingExporter(permanent, { initialIntervalMillis: 1 }))).code, ExportResultCode.FAILED);
-    assert.equal(permanent.calls.length, 1);
-
-    const disabled = new ScriptedExporter(() => failed('503'));
-    await run(new RetryingExporter(disabled, { enabled: false }));
-    assert.equal(disabled.calls.length, 1);
-  });
-
-  it('stops waiting between retries on shutdown', async () => {
-    const inner = new ScriptedExporter(() => failed('503'));
-    const retrying = new RetryingExporter(inner, { initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
-    const pending = run(retrying);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await retrying.shutdown();
-    assert.equal((await pending).code, ExportResultCode.FAILED);
-    assert.equal(inner.calls.length, 1);
-    assert.equal(inner.shutdownCalls, 1);
   });
 });
 
@@ -144,26 +108,6 @@ describe('QueuedExporter sharing', () => {
     assert.deepEqual(second.calls, [3, 2]);
     assert.equal(shared.length, 5);
   });
-});
-
-describe('isPermanent', () => {
-  const withCode = (message: string, code: number): ExportResult => ({
-    code: ExportResultCode.FAILED,
-    error: Object.assign(new Error(message), { code }),
-  });
-  const cases: Array<[string, ExportResult, boolean]> = [
-    ['OTLP 400 (status in code)', withCode('Bad Request', 400), true],
-    ['OTLP 413', withCode('Payload Too Large', 413), true],
-    ['OTLP 429 is retryable', withCode('Too Many Requests', 429), false],
-    ['OTLP 503 is retryable', withCode('Service Unavailable', 503), false],
-    ['Zipkin 400 (status in message)', failed('Got unexpected status code from zipkin: 400'), true],
-    ['Zipkin 500', failed('Got unexpected status code from zipkin: 500'), false],
-    ['connection refused', failed('connect ECONNREFUSED 127.0.0.1:9'), false],
-    ['no error', { code: ExportResultCode.FAILED }, false],
-  ];
-  for (const [label, result, expected] of cases) {
-    it(label, () => assert.equal(isPermanent(result), expected));
-  }
 });
 
 describe('QueuedExporter shutdown accounting', () => {
