@@ -1,8 +1,27 @@
 /**
  * @module Merges the copies of one trace in one body: an agent that streams sends its trace in
  * status-update events as it grows, and again in the final Task. Ingesting every copy would emit
- * spans and count cost more than once.
+ * spans and count cost more than once. A merged trace remembers its copies ({@link repeatedCopiesOf}),
+ * so that a reader can check every one of them before it takes the merge.
  */
+
+/** One copy of a trace, where it was found. */
+export interface TraceCopy {
+  readonly value: unknown;
+  readonly path: string;
+}
+
+// Keyed by the merged value, which only dropRepeatedTraces creates: extraction passes values on, not wrappers.
+const copiesOfMerged = new WeakMap<object, readonly TraceCopy[]>();
+
+/**
+ * The copies `trace` was merged from, in document order (copies of copies included); `[trace]`
+ * itself when it is no merge.
+ */
+export function repeatedCopiesOf<T extends TraceCopy>(trace: T): readonly TraceCopy[] {
+  const value = trace.value;
+  return (typeof value === 'object' && value !== null ? copiesOfMerged.get(value) : undefined) ?? [trace];
+}
 
 /** The producer's trace id of a raw trace value (`trace_id` or `traceId`), `''` when it has none. */
 function rawTraceId(value: unknown): string {
@@ -64,7 +83,7 @@ function mergeSteps(copies: readonly unknown[]): unknown[] | undefined {
  * (see mergeSteps), and the result stands where the first copy was found. When a copy has a step
  * without an id, the last copy is kept whole (copies cannot be matched step by step).
  */
-export function dropRepeatedTraces<T extends { readonly value: unknown }>(traces: readonly T[]): T[] {
+export function dropRepeatedTraces<T extends TraceCopy>(traces: readonly T[]): T[] {
   if (traces.length < 2) return [...traces];
   const groups = new Map<string, T[]>();
   for (const trace of traces) {
@@ -85,7 +104,9 @@ export function dropRepeatedTraces<T extends { readonly value: unknown }>(traces
     if (trace !== group[0]) continue;
     const last = group[group.length - 1] as T;
     const steps = mergeSteps(group.map((copy) => copy.value));
-    kept.push(steps === undefined ? { ...trace, value: last.value } : { ...trace, value: { ...(last.value as Record<string, unknown>), steps } });
+    const value = { ...(last.value as Record<string, unknown>), ...(steps === undefined ? {} : { steps }) };
+    copiesOfMerged.set(value, group.flatMap((copy) => repeatedCopiesOf(copy)));
+    kept.push({ ...trace, value });
   }
   return kept;
 }

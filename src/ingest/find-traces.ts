@@ -16,9 +16,9 @@ import {
 } from '../a2a/extract-traces.js';
 import { TRACEABILITY_METADATA_KEYS } from '../a2a/extension-keys.js';
 import { indexPath } from '../a2a/json-path.js';
-import { dropRepeatedTraces } from '../a2a/repeated-traces.js';
-import { parseEventStream } from '../a2a/sse-parser.js';
-import { CollectorError, type FieldIssue } from '../errors.js';
+import { repeatedCopiesOf } from '../a2a/repeated-traces.js';
+import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
+import { CollectorError, IssueList, MAX_LISTED_ISSUES, type FieldIssue } from '../errors.js';
 import type { ReadWarning } from '../model/types.js';
 
 /** A value that should be a ResponseTrace, and where it was found. */
@@ -35,13 +35,23 @@ export interface TraceCandidate {
 
 /** The traces of one body, ready to read. */
 export interface FoundTraces {
-  /** Every trace, each once (a trace repeated with the same id and content is listed once). */
+  /**
+   * Every copy of every trace, in document order: copies of one trace id are all listed (the
+   * extraction's merges undone), so that each is read, and refused at its own path, before the
+   * reader merges them (repeated-traces.ts).
+   */
   readonly candidates: readonly TraceCandidate[];
   /** Values under a traceability key that cannot be a trace; the body MUST be refused when not empty. */
-  readonly issues: readonly FieldIssue[];
-  /** Oddities of the whole body (a JSON-RPC error beside the traces), for every accepted trace. */
+  readonly issues: IssueList;
+  /** Oddities of the whole body (a JSON-RPC error beside the traces), for every accepted trace; at most {@link MAX_BODY_WARNINGS}. */
   readonly warnings: readonly ReadWarning[];
 }
+
+/** Most JSON-RPC errors beside traces reported as warnings; every accepted trace carries them. */
+export const MAX_BODY_WARNINGS = 10;
+
+/** Characters of an event stream handed to the parser at a time, so that its events are extracted as they are parsed. */
+const EVENT_STREAM_CHUNK_CHARS = 64 * 1024;
 
 const NOT_A_TRACE =
   'expected a ResponseTrace ({"trace_id": ..., "steps": [...]}), a JSON array of them, {"traces": [...]}, ' +
@@ -55,11 +65,15 @@ function describeError(error: JsonRpcErrorReport): string {
   return error.code === undefined ? `error: ${error.message}` : `JSON-RPC error ${error.code}: ${error.message}`;
 }
 
-/** Gathers the traces of one body from bare traces and envelopes, in document order. */
+/**
+ * Gathers the traces of one body from bare traces and envelopes, in document order. Everything but
+ * the traces is kept up to a bound and counted past it, as a body may hold a million envelopes.
+ */
 class Findings {
   private readonly candidates: TraceCandidate[] = [];
-  private readonly issues: FieldIssue[] = [];
+  private readonly issues = new IssueList();
   private readonly rpcErrors: JsonRpcErrorReport[] = [];
+  private rpcErrorsLeftOut = 0;
   private readonly searched: SearchedPlacement[] = [];
   private searchedLeftOut = 0;
 
@@ -68,16 +82,25 @@ class Findings {
   }
 
   addExtraction(extraction: Extraction): void {
-    for (const trace of extraction.traces) this.candidates.push({ value: trace.value, path: trace.path, envelope: trace.context });
-    this.issues.push(...extraction.issues);
-    this.rpcErrors.push(...extraction.rpcErrors);
-    this.searched.push(...extraction.searched);
+    for (const trace of extraction.traces) {
+      for (const copy of repeatedCopiesOf(trace)) this.candidates.push({ value: copy.value, path: copy.path, envelope: trace.context });
+    }
+    for (const issue of extraction.issues) this.issues.add(issue);
+    for (const error of extraction.rpcErrors) {
+      if (this.rpcErrors.length < MAX_LISTED_ISSUES) this.rpcErrors.push(error);
+      else this.rpcErrorsLeftOut++;
+    }
+    for (const place of extraction.searched) {
+      if (this.searched.length < MAX_SEARCHED_LISTED) this.searched.push(place);
+      else this.searchedLeftOut++;
+    }
     this.searchedLeftOut += extraction.searchedLeftOut;
   }
 
   /** Adds one array element: a bare trace, an envelope, or a value the reader will refuse by field. */
   addElement(value: unknown, path: string): void {
-    if (isObject(value) && 'steps' in value) {
+    // Only an object can be an envelope (an array, a JSON-RPC batch of them); anything else is the reader's to refuse.
+    if ((isObject(value) && 'steps' in value) || typeof value !== 'object' || value === null) {
       this.addBare(value, path);
       return;
     }
@@ -91,27 +114,30 @@ class Findings {
    *   `A2A_ERR_NO_TRACE_IN_ENVELOPE` when they hold no trace at all.
    */
   settle(): FoundTraces {
-    const candidates = dropRepeatedTraces(this.candidates);
-    if (candidates.length === 0 && this.issues.length === 0) {
+    const candidates = this.candidates;
+    if (candidates.length === 0 && this.issues.count === 0) {
       if (this.rpcErrors.length > 0) throw this.errorResponseRefusal();
       throw this.noTraceRefusal();
     }
-    const warnings = this.rpcErrors.map((error) => ({
+    const warnings: ReadWarning[] = this.rpcErrors.slice(0, MAX_BODY_WARNINGS).map((error) => ({
       path: error.path,
       code: 'jsonrpc_error',
       message: `${describeError(error)}; the traces found beside it were accepted`,
     }));
+    const warningsLeftOut = this.rpcErrors.length + this.rpcErrorsLeftOut - warnings.length;
+    if (warningsLeftOut > 0) {
+      warnings.push({ path: '', code: 'warnings_truncated', message: `${warningsLeftOut} more JSON-RPC error responses beside the traces were not listed` });
+    }
     return { candidates, issues: this.issues, warnings };
   }
 
   private errorResponseRefusal(): CollectorError {
     const [first] = this.rpcErrors as [JsonRpcErrorReport, ...JsonRpcErrorReport[]];
-    const more = this.rpcErrors.length > 1 ? ` (and ${this.rpcErrors.length - 1} more error responses)` : '';
-    return new CollectorError(
-      'A2A_ERR_INVALID_TRACE',
-      `no trace in an error response: ${describeError(first)}${more}`,
-      this.rpcErrors.map((error) => ({ path: error.path, reason: `no trace in an error response: ${describeError(error)}` })),
-    );
+    const total = this.rpcErrors.length + this.rpcErrorsLeftOut;
+    const more = total > 1 ? ` (and ${total - 1} more error responses)` : '';
+    const issues = IssueList.of(this.rpcErrors.map((error) => ({ path: error.path, reason: `no trace in an error response: ${describeError(error)}` })));
+    issues.countMore(this.rpcErrorsLeftOut);
+    return new CollectorError('A2A_ERR_INVALID_TRACE', `no trace in an error response: ${describeError(first)}${more}`, issues);
   }
 
   private noTraceRefusal(): CollectorError {
@@ -150,7 +176,7 @@ export function findTraces(body: unknown): FoundTraces {
       (traces as unknown[]).forEach((value, index) => findings.addElement(value, indexPath('traces', index)));
       return findings.settle();
     }
-    if ('steps' in body) return { candidates: [{ value: body, path: '' }], issues: [], warnings: [] };
+    if ('steps' in body) return { candidates: [{ value: body, path: '' }], issues: new IssueList(), warnings: [] };
     const extraction = extractTraces(body);
     if (extraction.isEnvelope) {
       findings.addExtraction(extraction);
@@ -166,13 +192,22 @@ export function findTraces(body: unknown): FoundTraces {
  * @throws CollectorError `A2A_ERR_INVALID_JSON` when an event's data is not JSON, and as {@link findTraces}.
  */
 export function findTracesInEventStream(text: string): FoundTraces {
-  const extraction = extractTracesFromEventStream(parseEventStream(text, { dispatchUnterminatedEvent: true }));
+  const extraction = extractTracesFromEventStream(eventsOf(text));
   if (extraction.invalidEvents.length > 0) {
-    throw new CollectorError('A2A_ERR_INVALID_JSON', 'events of the event stream are not valid JSON', extraction.invalidEvents);
+    throw new CollectorError('A2A_ERR_INVALID_JSON', 'events of the event stream are not valid JSON', IssueList.of(extraction.invalidEvents));
   }
   const findings = new Findings();
   findings.addExtraction(extraction);
   return findings.settle();
+}
+
+/** The events of a whole transcript, parsed a chunk at a time as the extraction asks for them. */
+function* eventsOf(text: string): Generator<SseEvent> {
+  const parser = new SseParser({ dispatchUnterminatedEvent: true });
+  for (let start = 0; start < text.length; start += EVENT_STREAM_CHUNK_CHARS) {
+    yield* parser.push(text.slice(start, start + EVENT_STREAM_CHUNK_CHARS));
+  }
+  yield* parser.end();
 }
 
 /**

@@ -248,7 +248,8 @@ export class SpanMapper {
   private passThrough(step: A2AStep, attributes: Attributes): void {
     for (const key of Object.keys(step.additionalAttributes)) {
       const value = toAttributeValue(step.additionalAttributes[key], this.maxAttributeLength);
-      if (value !== undefined) attributes[key] = value;
+      // Defined, not assigned: an attribute named `__proto__` is a key like any other.
+      if (value !== undefined) Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
     }
   }
 }

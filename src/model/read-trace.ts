@@ -4,10 +4,10 @@
  * warning. It never throws anything but a {@link CollectorError}.
  */
 import type { z } from 'zod';
-import { CollectorError, type FieldIssue } from '../errors.js';
+import { CollectorError, IssueList } from '../errors.js';
 import * as attributeNames from '../mapping/attribute-names.js';
 import { readError } from './read-error.js';
-import { RawTraceSchema, type RawStep } from './schema.js';
+import { NOT_A_STEP_OBJECT, NOT_A_TRACE_OBJECT, RawStepSchema, RawTraceSchema, type RawStep } from './schema.js';
 import { parseTimestamp } from './timestamp.js';
 import type { A2AStep, A2ATrace, CallKind, ReadWarning, TraceTimestamp } from './types.js';
 
@@ -35,7 +35,14 @@ const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set(
 );
 const RENAMED_ATTRIBUTE_PREFIX = 'a2a.step.additional_attributes.';
 const MAX_LATENCY_MILLIS = 100 * 365.25 * 24 * 3600 * 1000;
-const PROTO_CALL_TYPES: Readonly<Record<number, CallKind>> = { 1: 'agent', 2: 'tool', 3: 'host' };
+const PROTO_CALL_TYPES: ReadonlyMap<number, CallKind> = new Map([
+  [1, 'agent'],
+  [2, 'tool'],
+  [3, 'host'],
+]);
+
+/** The quantities whose sum over one trace (nested traces included) must stay a finite double. */
+type SummedQuantity = 'cost' | 'total_tokens' | 'input_tokens' | 'output_tokens';
 
 /** Formats a zod or reader path (`['steps', 2, 'cost']`) as `steps[2].cost`, under `base`. */
 export function joinPath(base: string, segments: readonly PropertyKey[]): string {
@@ -47,20 +54,29 @@ export function joinPath(base: string, segments: readonly PropertyKey[]): string
   return path;
 }
 
-function issuesFromZod(error: z.ZodError, base: string): FieldIssue[] {
-  return error.issues.map((issue) => ({ path: joinPath(base, issue.path), reason: issue.message }));
+/** What the schemas' object checks accept; checked first, as a body may hold a million numbers where objects belong. */
+function isJsonObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function addZodIssues(issues: IssueList, error: z.ZodError, base: string): void {
+  for (const issue of error.issues) issues.add({ path: joinPath(base, issue.path), reason: issue.message });
 }
 
 class TraceReader {
-  readonly issues: FieldIssue[] = [];
   readonly warnings: ReadWarning[] = [];
   private warningsLeftOut = 0;
   private stepCount = 0;
+  /** Sums of absolute values, so that every partial sum or difference of them is finite too. */
+  private readonly magnitudes = new Map<SummedQuantity, number>();
   private readonly maxNestingDepth: number;
   private readonly maxSteps: number;
   private readonly maxWarnings: number;
 
-  constructor(limits: ReadLimits) {
+  constructor(
+    limits: ReadLimits,
+    readonly issues: IssueList,
+  ) {
     this.maxNestingDepth = limits.maxNestingDepth ?? 32;
     this.maxSteps = limits.maxSteps ?? 10_000;
     this.maxWarnings = limits.maxWarnings ?? 50;
@@ -89,18 +105,33 @@ class TraceReader {
         [{ path, reason: `nesting depth exceeds the limit of ${this.maxNestingDepth}` }],
       );
     }
+    if (!isJsonObject(value)) {
+      this.issues.add({ path, reason: NOT_A_TRACE_OBJECT });
+      return undefined;
+    }
     const parsed = RawTraceSchema.safeParse(value);
     if (!parsed.success) {
-      this.issues.push(...issuesFromZod(parsed.error, path));
+      addZodIssues(this.issues, parsed.error, path);
       return undefined;
     }
     const raw = parsed.data;
+    // Checked before any step is read, so that reading stays bounded by the limit.
     this.stepCount += raw.steps.length;
     if (this.stepCount > this.maxSteps) {
-      this.issues.push({ path: joinPath(path, ['steps']), reason: `more than ${this.maxSteps} steps in one trace` });
+      this.issues.add({ path: joinPath(path, ['steps']), reason: `more than ${this.maxSteps} steps in one trace` });
       return undefined;
     }
-    const firstStepTraceId = raw.steps.find((step) => (step.trace_id ?? step.traceId ?? '') !== '');
+    const rawSteps: Array<RawStep | undefined> = raw.steps.map((step, index) => {
+      if (!isJsonObject(step)) {
+        this.issues.add({ path: joinPath(path, ['steps', index]), reason: NOT_A_STEP_OBJECT });
+        return undefined;
+      }
+      const parsedStep = RawStepSchema.safeParse(step);
+      if (parsedStep.success) return parsedStep.data;
+      addZodIssues(this.issues, parsedStep.error, joinPath(path, ['steps', index]));
+      return undefined;
+    });
+    const firstStepTraceId = rawSteps.find((step) => step !== undefined && (step.trace_id ?? step.traceId ?? '') !== '');
     let traceId = this.readId(raw.trace_id ?? raw.traceId);
     if (traceId === undefined) {
       const fromStep = this.readId(firstStepTraceId?.trace_id ?? firstStepTraceId?.traceId);
@@ -111,7 +142,7 @@ class TraceReader {
         traceId = inheritedTraceId;
         this.warn(joinPath(path, ['trace_id']), 'trace_id_derived', `no trace_id; named ${traceId}`);
       } else {
-        this.issues.push({ path: joinPath(path, ['trace_id']), reason: 'required (on the trace or on its steps)' });
+        this.issues.add({ path: joinPath(path, ['trace_id']), reason: 'required (on the trace or on its steps)' });
         return undefined;
       }
     }
@@ -119,7 +150,8 @@ class TraceReader {
 
     const seen = new Map<string, number>();
     const steps: A2AStep[] = [];
-    raw.steps.forEach((rawStep, index) => {
+    rawSteps.forEach((rawStep, index) => {
+      if (rawStep === undefined) return;
       const step = this.readStep(rawStep, joinPath(path, ['steps', index]), traceId, index, seen, depth);
       if (step !== undefined) steps.push(step);
     });
@@ -136,7 +168,7 @@ class TraceReader {
     if (value === null || value === undefined) return undefined;
     const number = typeof value === 'number' ? value : Number(value.trim());
     if (!Number.isFinite(number)) {
-      this.issues.push({ path, reason: 'expected a finite number' });
+      this.issues.add({ path, reason: 'expected a finite number (a double holds at most about 1.8e308)' });
       return undefined;
     }
     const isIntegerText = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value);
@@ -151,7 +183,7 @@ class TraceReader {
   private readLatency(value: string | number | null | undefined, path: string): number | undefined {
     const latency = this.readNumber(value, path);
     if (latency !== undefined && Math.abs(latency) > MAX_LATENCY_MILLIS) {
-      this.issues.push({ path, reason: `latency of ${latency} ms is out of range (at most 100 years)` });
+      this.issues.add({ path, reason: `latency of ${latency} ms is out of range (at most 100 years)` });
       return undefined;
     }
     return latency;
@@ -161,7 +193,7 @@ class TraceReader {
     if (value === null || value === undefined || value.trim() === '') return undefined;
     const time = parseTimestamp(value);
     if (time === undefined) {
-      this.issues.push({ path, reason: `not an RFC 3339 timestamp: ${JSON.stringify(value.slice(0, 64))}` });
+      this.issues.add({ path, reason: `not an RFC 3339 timestamp: ${JSON.stringify(value.slice(0, 64))}` });
       return undefined;
     }
     if (time.zoneAssumed) this.warn(path, 'zone_assumed', 'timestamp has no zone; read as UTC');
@@ -176,7 +208,7 @@ class TraceReader {
     seen: Map<string, number>,
     depth: number,
   ): A2AStep | undefined {
-    const issuesBefore = this.issues.length;
+    const issuesBefore = this.issues.count;
     let stepId = this.readId(raw.step_id ?? raw.stepId);
     if (stepId === undefined) {
       stepId = `#${index}`;
@@ -200,18 +232,26 @@ class TraceReader {
     const callType = raw.call_type ?? raw.callType ?? undefined;
     const kind = this.readKind(callType, agent !== undefined, tool !== undefined, joinPath(path, ['call_type']));
 
+    // A spread defines own properties, so a key `__proto__` stays a plain key.
     const additional: Record<string, unknown> = { ...(raw.additional_attributes ?? raw.additionalAttributes ?? {}) };
     const inputTokens = this.takeTokens(
       additional,
+      'input_tokens',
       ['input_tokens', 'prompt_tokens', 'inputTokens', 'promptTokens', 'gen_ai.usage.input_tokens'],
       path,
     );
     const outputTokens = this.takeTokens(
       additional,
+      'output_tokens',
       ['output_tokens', 'completion_tokens', 'outputTokens', 'completionTokens', 'gen_ai.usage.output_tokens'],
       path,
     );
     const passThrough = this.readAdditional(additional, joinPath(path, ['additional_attributes']));
+    const costPath = joinPath(path, ['cost']);
+    const cost = this.summed('cost', this.readNumber(raw.cost, costPath), costPath);
+    const tokensPath = joinPath(path, ['total_tokens']);
+    const totalTokens = this.summed('total_tokens', this.readNumber(raw.total_tokens ?? raw.totalTokens, tokensPath), tokensPath);
+    const latencyMs = this.readLatency(raw.latency, joinPath(path, ['latency']));
 
     const start = this.readTime(raw.start_time ?? raw.startTime, joinPath(path, ['start_time']));
     let end = this.readTime(raw.end_time ?? raw.endTime, joinPath(path, ['end_time']));
@@ -243,7 +283,7 @@ class TraceReader {
       (callType === undefined ? '' : String(callType).toLowerCase()) ||
       'step';
 
-    if (this.issues.length > issuesBefore) return undefined;
+    if (this.issues.count > issuesBefore) return undefined;
     return {
       path,
       stepId,
@@ -255,12 +295,12 @@ class TraceReader {
       stepType: raw.step_type === undefined || raw.step_type === null ? (raw.stepType ?? undefined)?.toString() : String(raw.step_type),
       parameters: raw.parameters ?? tool?.parameters ?? undefined,
       requests: raw.requests ?? agent?.requests ?? undefined,
-      cost: this.readNumber(raw.cost, joinPath(path, ['cost'])),
-      totalTokens: this.readNumber(raw.total_tokens ?? raw.totalTokens, joinPath(path, ['total_tokens'])),
+      cost,
+      totalTokens,
       inputTokens,
       outputTokens,
       additionalAttributes: passThrough,
-      latencyMs: this.readLatency(raw.latency, joinPath(path, ['latency'])),
+      latencyMs,
       start,
       end,
       error: readError(raw.error),
@@ -279,7 +319,7 @@ class TraceReader {
       return 'other';
     }
     if (typeof callType === 'number') {
-      const kind = PROTO_CALL_TYPES[callType];
+      const kind = PROTO_CALL_TYPES.get(callType);
       if (kind !== undefined) return kind;
     } else {
       const normalized = callType.trim().toUpperCase().replace(/^CALL_TYPE_/, '');
@@ -287,7 +327,7 @@ class TraceReader {
       if (normalized === 'TOOL') return 'tool';
       if (normalized === 'HOST') return 'host';
       if (/^\d+$/.test(normalized)) {
-        const kind = PROTO_CALL_TYPES[Number(normalized)];
+        const kind = PROTO_CALL_TYPES.get(Number(normalized));
         if (kind !== undefined) return kind;
       }
     }
@@ -303,40 +343,69 @@ class TraceReader {
   private readAdditional(attributes: Record<string, unknown>, path: string): Record<string, unknown> {
     const result: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(attributes)) {
+      let name = key;
       if (RESERVED_ATTRIBUTES.has(key)) {
-        const renamed = `${RENAMED_ATTRIBUTE_PREFIX}${key}`;
-        this.warn(joinPath(path, [key]), 'reserved_attribute', `${key} is set by the collector; kept as ${renamed}`);
-        result[renamed] = value;
-      } else {
-        result[key] = value;
+        name = `${RENAMED_ATTRIBUTE_PREFIX}${key}`;
+        this.warn(joinPath(path, [key]), 'reserved_attribute', `${key} is set by the collector; kept as ${name}`);
       }
+      // Defined, not assigned: assigning `__proto__` would set the prototype and drop the attribute.
+      Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
     }
     return result;
   }
 
-  private takeTokens(attributes: Record<string, unknown>, keys: readonly string[], path: string): number | undefined {
+  private takeTokens(attributes: Record<string, unknown>, quantity: SummedQuantity, keys: readonly string[], path: string): number | undefined {
     for (const key of keys) {
       const value = attributes[key];
       if (typeof value === 'number' || (typeof value === 'string' && /^\s*\d+\s*$/.test(value))) {
         delete attributes[key];
-        return this.readNumber(value, joinPath(path, ['additional_attributes', key]));
+        const valuePath = joinPath(path, ['additional_attributes', key]);
+        return this.summed(quantity, this.readNumber(value, valuePath), valuePath);
       }
     }
+    return undefined;
+  }
+
+  /**
+   * `value`, once its magnitude is added to the trace's sum of `quantity`; undefined, with the
+   * issue at `path`, when that sum overflows a double (every sum the collector makes of a trace,
+   * exclusive costs and metric histograms included, is then bounded by a finite one).
+   */
+  private summed(quantity: SummedQuantity, value: number | undefined, path: string): number | undefined {
+    if (value === undefined) return undefined;
+    const before = this.magnitudes.get(quantity) ?? 0;
+    if (!Number.isFinite(before)) return undefined;
+    const after = before + Math.abs(value);
+    this.magnitudes.set(quantity, after);
+    if (Number.isFinite(after)) return value;
+    this.issues.add({ path, reason: `${quantity} sum overflows a double (the trace's ${quantity} values, nested traces included, add up past 1.8e308)` });
     return undefined;
   }
 }
 
 /**
- * Reads one ResponseTrace. `basePath` prefixes every reported path (`traces[2]`).
- * @throws CollectorError `A2A_ERR_INVALID_TRACE` listing every refused field, or
- *   `A2A_ERR_NESTING_TOO_DEEP`.
+ * Reads one ResponseTrace into `issues` without throwing for a refused field: undefined when the
+ * trace added any issue (callers reading several traces share one list, bounded as it is).
+ * `basePath` prefixes every reported path (`traces[2]`).
+ * @throws CollectorError `A2A_ERR_NESTING_TOO_DEEP`, which ends the reading of the whole body.
  */
-export function readResponseTrace(value: unknown, basePath = '', limits: ReadLimits = {}): ReadResult {
-  const reader = new TraceReader(limits);
+export function readResponseTraceInto(value: unknown, basePath: string, limits: ReadLimits, issues: IssueList): ReadResult | undefined {
+  const issuesBefore = issues.count;
+  const reader = new TraceReader(limits, issues);
   const trace = reader.readTrace(value, basePath, 0, undefined);
-  if (trace === undefined || reader.issues.length > 0) {
-    throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body is not a valid ResponseTrace', reader.issues);
-  }
+  if (trace === undefined || issues.count > issuesBefore) return undefined;
   reader.finishWarnings();
   return { trace, warnings: reader.warnings };
+}
+
+/**
+ * Reads one ResponseTrace. `basePath` prefixes every reported path (`traces[2]`).
+ * @throws CollectorError `A2A_ERR_INVALID_TRACE` listing the refused fields (at most
+ *   `MAX_LISTED_ISSUES`, the rest counted), or `A2A_ERR_NESTING_TOO_DEEP`.
+ */
+export function readResponseTrace(value: unknown, basePath = '', limits: ReadLimits = {}): ReadResult {
+  const issues = new IssueList();
+  const result = readResponseTraceInto(value, basePath, limits, issues);
+  if (result === undefined) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body is not a valid ResponseTrace', issues);
+  return result;
 }

@@ -9,13 +9,19 @@ import { z } from 'zod';
 export const NUMERIC_STRING = /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 const NOT_A_NUMBER = 'expected a number or a numeric string';
+// Any JSON number, ±Infinity included (JSON.parse reads `1e400` as Infinity): the reader refuses
+// what is not finite with a reason that says so, which z.number() would not.
+const anyNumber = z.custom<number>((value) => typeof value === 'number', { error: NOT_A_NUMBER });
 const numberLike = z
-  .union([z.number(), z.string().regex(NUMERIC_STRING, { error: NOT_A_NUMBER })], { error: NOT_A_NUMBER })
+  .union([anyNumber, z.string().regex(NUMERIC_STRING, { error: NOT_A_NUMBER })], { error: NOT_A_NUMBER })
   .nullish();
 const idLike = z.union([z.string(), z.number()], { error: 'expected a string id' }).nullish();
 const stringLike = z.string({ error: 'expected a string' }).nullish();
 const timeLike = z.string({ error: 'expected an RFC 3339 timestamp string' }).nullish();
-const objectLike = z.record(z.string(), z.unknown().optional(), { error: 'expected an object' }).nullish();
+// Passed through as parsed, not rebuilt: a rebuilt record would lose an own `__proto__` key.
+const objectLike = z
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { error: 'expected an object' })
+  .nullish();
 
 const toolInvocation = z.looseObject({
   tool_name: stringLike,
@@ -42,6 +48,11 @@ const stepAction = z
     agentInvocation: agentInvocation.nullish(),
   })
   .nullish();
+
+/** Why a step that is not a JSON object is refused (the reader checks that much before zod, for speed). */
+export const NOT_A_STEP_OBJECT = 'expected a step object';
+/** Why a trace that is not a JSON object is refused (as {@link NOT_A_STEP_OBJECT}). */
+export const NOT_A_TRACE_OBJECT = 'expected a ResponseTrace object';
 
 /** One step as it may appear on the wire. */
 export const RawStepSchema = z.looseObject(
@@ -79,17 +90,21 @@ export const RawStepSchema = z.looseObject(
     response_trace: z.unknown().optional(),
     responseTrace: z.unknown().optional(),
   },
-  { error: 'expected a step object' },
+  { error: NOT_A_STEP_OBJECT },
 );
 
-/** A ResponseTrace as it may appear on the wire. */
+/**
+ * A ResponseTrace as it may appear on the wire. Its steps are each checked against
+ * {@link RawStepSchema} by the reader, one at a time, so that it can stop listing their issues
+ * past a bound and check the step limit before reading any.
+ */
 export const RawTraceSchema = z.looseObject(
   {
     trace_id: idLike,
     traceId: idLike,
-    steps: z.array(RawStepSchema, { error: 'expected an array of steps' }),
+    steps: z.array(z.unknown(), { error: 'expected an array of steps' }),
   },
-  { error: 'expected a ResponseTrace object' },
+  { error: NOT_A_TRACE_OBJECT },
 );
 
 /** Wire shape of one step. */

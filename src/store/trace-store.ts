@@ -1,6 +1,7 @@
 /**
- * @module The embedded default's store: recent traces in memory, bounded by trace count and by
- * bytes, oldest evicted first. It is a SpanExporter, so it takes spans like any other exporter.
+ * @module The embedded default's store: recent traces in memory, bounded by trace count, by spans
+ * per trace and by bytes, whatever the arrival pattern: oldest traces evicted first, and a trace
+ * over its own bound loses its oldest spans. It is a SpanExporter, so it takes spans like any other exporter.
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -14,8 +15,13 @@ import { toTraceSummary, type TraceSummary } from './trace-summary.js';
 export interface TraceStoreOptions {
   /** Most traces kept. Default 1,000. */
   readonly maxTraces?: number;
-  /** Most bytes (estimated) kept. Default 64 MiB. */
+  /** Most bytes (estimated) kept, the newest trace included. Default 64 MiB. */
   readonly maxBytes?: number;
+  /**
+   * Most spans kept of one trace; past it the trace's spans stored first are dropped. Default
+   * 10,000 (the default of `mapping.max_steps_per_trace`: one request's trace fits whole).
+   */
+  readonly maxSpansPerTrace?: number;
 }
 
 interface StoredTrace {
@@ -45,10 +51,16 @@ export interface TraceListItem {
   readonly summary: TraceSummary;
 }
 
-/** Bounded in-memory trace store. Re-sent spans (same span id) replace the earlier copy. */
+/**
+ * Bounded in-memory trace store. Re-sent spans (same span id) replace the earlier copy in place.
+ * After every export it holds at most `maxTraces` traces, `maxSpansPerTrace` spans per trace and
+ * `maxBytes` bytes: a trace re-sent with new steps forever, or one alone over `maxBytes`, loses its
+ * spans stored first (counted in `a2a_collector_store_dropped_spans_total`).
+ */
 export class TraceStore implements SpanExporter {
   private readonly maxTraces: number;
   private readonly maxBytes: number;
+  private readonly maxSpansPerTrace: number;
   // Map iteration order is insertion order: re-inserting on update makes the first key the oldest.
   private readonly traces = new Map<string, StoredTrace>();
   private readonly byA2aTraceId = new Map<string, string>();
@@ -60,6 +72,7 @@ export class TraceStore implements SpanExporter {
   ) {
     this.maxTraces = options.maxTraces ?? 1000;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.maxSpansPerTrace = options.maxSpansPerTrace ?? 10_000;
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -89,6 +102,7 @@ export class TraceStore implements SpanExporter {
     trace.spans.set(spanId, span);
     trace.bytes += bytes;
     this.totalBytes += bytes;
+    if (trace.spans.size > this.maxSpansPerTrace) this.dropOldestSpan(trace, 'trace_span_limit');
     const a2aTraceId = span.attributes[names.ATTR_TRACE_ID];
     if (typeof a2aTraceId === 'string' && !trace.a2aTraceIds.has(a2aTraceId)) {
       trace.a2aTraceIds.add(a2aTraceId);
@@ -96,17 +110,38 @@ export class TraceStore implements SpanExporter {
     }
   }
 
+  /** Drops the span of `trace` stored first (Map order), and the trace when it was its last. */
+  private dropOldestSpan(trace: StoredTrace, reason: 'trace_span_limit' | 'store_bytes'): void {
+    const [spanId, span] = trace.spans.entries().next().value as [string, ReadableSpan];
+    trace.spans.delete(spanId);
+    const bytes = estimateSpanBytes(span);
+    trace.bytes -= bytes;
+    this.totalBytes -= bytes;
+    this.metrics?.storeDroppedSpans.inc({ reason });
+    if (trace.spans.size === 0) this.forget(trace);
+  }
+
+  private forget(trace: StoredTrace): void {
+    this.traces.delete(trace.traceId);
+    this.totalBytes -= trace.bytes;
+    for (const a2aTraceId of trace.a2aTraceIds) {
+      if (this.byA2aTraceId.get(a2aTraceId) === trace.traceId) this.byA2aTraceId.delete(a2aTraceId);
+    }
+  }
+
   private evict(): void {
-    // The newest trace is never evicted, even alone over the byte bound: it was accepted.
     while (this.traces.size > 1 && (this.traces.size > this.maxTraces || this.totalBytes > this.maxBytes)) {
-      const oldest = this.traces.values().next().value as StoredTrace;
-      this.traces.delete(oldest.traceId);
-      this.totalBytes -= oldest.bytes;
-      for (const a2aTraceId of oldest.a2aTraceIds) {
-        if (this.byA2aTraceId.get(a2aTraceId) === oldest.traceId) this.byA2aTraceId.delete(a2aTraceId);
-      }
+      this.forget(this.traces.values().next().value as StoredTrace);
       this.metrics?.storeEvictedTraces.inc();
     }
+    // Left over the byte bound, the store holds one trace, the newest: it keeps its newest spans, as many as fit.
+    const only = this.traces.values().next().value;
+    while (only !== undefined && this.totalBytes > this.maxBytes && only.spans.size > 0) this.dropOldestSpan(only, 'store_bytes');
+  }
+
+  /** Estimated bytes of the spans held; at most `maxBytes` after every export. */
+  get bytes(): number {
+    return this.totalBytes;
   }
 
   /** Number of traces held. */

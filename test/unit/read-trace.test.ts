@@ -172,9 +172,12 @@ describe('readResponseTrace', () => {
         'traces[1]',
       ),
     );
+    // Steps are checked one by one, so a refused step does not hide the steps after it.
     assert.deepEqual(issues, [
       { path: 'traces[1].steps[0].cost', reason: 'expected a number or a numeric string' },
       { path: 'traces[1].steps[1]', reason: 'expected a step object' },
+      { path: 'traces[1].steps[2].step_action.agent_invocation.response_trace.steps[0].total_tokens', reason: 'expected a number or a numeric string' },
+      { path: 'traces[1].steps[2].step_action.agent_invocation.response_trace.steps[0].end_time', reason: 'expected an RFC 3339 timestamp string' },
     ]);
     const later = issuesOf(() =>
       readResponseTrace({
@@ -281,5 +284,18 @@ describe('root steps', () => {
       ['bare-root', false],
     ]);
     assert.deepEqual([...warnings, ...treeWarnings], []);
+  });
+});
+
+describe('keys named like Object members', () => {
+  it('keeps additional attributes named __proto__ and constructor as plain keys', () => {
+    const { trace } = readResponseTrace(JSON.parse('{"trace_id":"t","steps":[{"step_id":"s","additional_attributes":{"__proto__":{"a":1},"constructor":"c","service.name":"x"}}]}'));
+    const attributes = trace.steps[0]?.additionalAttributes ?? {};
+    assert.deepEqual(Object.entries(attributes), [
+      ['__proto__', { a: 1 }],
+      ['constructor', 'c'],
+      ['a2a.step.additional_attributes.service.name', 'x'],
+    ]);
+    assert.equal(Object.getPrototypeOf(attributes), Object.prototype);
   });
 });
