@@ -29,3 +29,34 @@ export class LabelLimiter {
     return value;
   }
 }
+
+/**
+ * Bounds the label combinations (series) of one metric as a whole, since per-label caps still
+ * multiply (100 agents × 100 targets × 4 call types): once `maxSeries - 1` combinations are in use,
+ * every new one is counted in one overflow series whose labels are all {@link OVERFLOW_LABEL_VALUE},
+ * so the metric never has more than `maxSeries` series and its sums stay right.
+ */
+export class SeriesLimiter<Label extends string> {
+  private readonly seen = new Set<string>();
+  private readonly overflow: Readonly<Record<Label, string>>;
+
+  /**
+   * @param labelNames The metric's label names.
+   * @param maxSeries Most series, the overflow one included. Default 2,000.
+   */
+  constructor(
+    private readonly labelNames: readonly Label[],
+    private readonly maxSeries = 2000,
+  ) {
+    this.overflow = Object.fromEntries(labelNames.map((name) => [name, OVERFLOW_LABEL_VALUE])) as Record<Label, string>;
+  }
+
+  /** The labels to count `labels` under: themselves, or the overflow series'. */
+  labels(labels: Readonly<Record<Label, string>>): Readonly<Record<Label, string>> {
+    const key = this.labelNames.map((name) => labels[name]).join('\u0000');
+    if (this.seen.has(key)) return labels;
+    if (this.seen.size >= this.maxSeries - 1) return this.overflow;
+    this.seen.add(key);
+    return labels;
+  }
+}

@@ -2,19 +2,22 @@
  * @module Span metrics for Prometheus (DESIGN §4): counts with prom-client what the counted-once
  * ledger reports (src/accounting): each span's exclusive cost and tokens by their change only, each
  * step once, each trace's duration and cost once. Labels come from the attributes the mapping wrote;
- * every label goes through a {@link LabelLimiter}.
+ * every label goes through a {@link LabelLimiter}, and every metric's label combinations through a
+ * {@link SeriesLimiter}.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToSeconds } from '@opentelemetry/core';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { SettledTrace, UsageConsumer, UsageDelta } from '../../src/accounting/counted-once-ledger.js';
 import * as names from '../../src/mapping/attribute-names.js';
-import { LabelLimiter } from './label-limiter.js';
+import { LabelLimiter, SeriesLimiter } from './label-limiter.js';
 
 /** Settings of the span metrics. */
 export interface SpanMetricsOptions {
   /** Most distinct values per label before new ones become `__overflow__`. Default 100. */
   readonly maxLabelValues?: number;
+  /** Most label combinations per metric, the all-`__overflow__` one included. Default 2,000. */
+  readonly maxSeries?: number;
   /** Step duration histogram buckets, in seconds. */
   readonly durationBucketsSeconds?: readonly number[];
   /** Cost-per-trace histogram buckets, in the cost's own unit. */
@@ -39,12 +42,21 @@ export class SpanMetrics implements UsageConsumer {
   private readonly callTypes = new LabelLimiter(8);
   private readonly currencies = new LabelLimiter(8, 16);
   private readonly defaultCurrency: string;
+  private readonly costSeries: SeriesLimiter<'agent' | 'call_type' | 'target' | 'currency'>;
+  private readonly tokenSeries: SeriesLimiter<'agent' | 'call_type' | 'target'>;
+  private readonly stepSeries: SeriesLimiter<'agent' | 'call_type' | 'status'>;
+  private readonly stepDurationSeries: SeriesLimiter<'agent' | 'call_type'>;
 
   constructor(registry: Registry, options: SpanMetricsOptions = {}) {
     const registers = [registry];
     this.defaultCurrency = options.currency ?? 'USD';
     this.agents = new LabelLimiter(options.maxLabelValues ?? 100);
     this.targets = new LabelLimiter(options.maxLabelValues ?? 100);
+    const maxSeries = options.maxSeries ?? 2000;
+    this.costSeries = new SeriesLimiter(['agent', 'call_type', 'target', 'currency'], maxSeries);
+    this.tokenSeries = new SeriesLimiter(['agent', 'call_type', 'target'], maxSeries);
+    this.stepSeries = new SeriesLimiter(['agent', 'call_type', 'status'], maxSeries);
+    this.stepDurationSeries = new SeriesLimiter(['agent', 'call_type'], maxSeries);
     this.cost = new Counter({
       name: 'a2a_cost_total',
       help: 'Exclusive cost of steps (never double-counted across parents and children), in the currency label.',
@@ -92,17 +104,17 @@ export class SpanMetrics implements UsageConsumer {
       const callType = this.callTypes.value(String(a[names.ATTR_STEP_KIND] ?? 'other'));
       if (countStep) {
         const status = span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok';
-        this.steps.inc({ agent, call_type: callType, status });
-        this.stepDuration.observe({ agent, call_type: callType }, Math.max(0, hrTimeToSeconds(span.duration)));
+        this.steps.inc(this.stepSeries.labels({ agent, call_type: callType, status }));
+        this.stepDuration.observe(this.stepDurationSeries.labels({ agent, call_type: callType }), Math.max(0, hrTimeToSeconds(span.duration)));
       }
       if (costDelta <= 0 && tokensDelta <= 0) continue;
       const target = this.targets.value(String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? ''));
       if (costDelta > 0) {
         const spanCurrency = a[names.ATTR_COST_CURRENCY];
         const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
-        this.cost.inc({ agent, call_type: callType, target, currency }, costDelta);
+        this.cost.inc(this.costSeries.labels({ agent, call_type: callType, target, currency }), costDelta);
       }
-      if (tokensDelta > 0) this.tokens.inc({ agent, call_type: callType, target }, tokensDelta);
+      if (tokensDelta > 0) this.tokens.inc(this.tokenSeries.labels({ agent, call_type: callType, target }), tokensDelta);
     }
   }
 

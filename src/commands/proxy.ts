@@ -1,6 +1,6 @@
 /**
  * @module `proxy --upstream URL [--host HOST] [--port PORT]`: runs the collector together with the
- * A2A reverse proxy in front of one agent until SIGINT or SIGTERM. `--host`/`--port` place the
+ * A2A reverse proxy in front of one agent until SIGINT, SIGTERM or SIGHUP. `--host`/`--port` place the
  * proxy; the collector's API stays on `server.host`/`server.port` (config file). Once both listen,
  * prints their URLs to stdout, whatever the log level (`--port 0` picks a free port):
  *

@@ -12,12 +12,14 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
+import type { Extraction } from '../a2a/extract-traces.js';
+import { httpServerOptions, limitConnections, type HttpServerLimits } from '../ingest/http-server-limits.js';
 import type { IngestContext, TraceIntake } from '../ingest/trace-intake.js';
 import { BurstLogger, silentLogger, type Logger } from '../telemetry/logger.js';
 import { AgentCardInspector, type CardOutcome } from './agent-card-inspector.js';
 import { cardRequestOf, JsonRpcMethodSniffer, type CardRequest } from './agent-card-requests.js';
 import { proxiedEndpointUrl } from './agent-card-rewrite.js';
-import { ByteBudget } from './byte-budget.js';
+import { ByteBudget } from '../ingest/byte-budget.js';
 import { contentCodings, createDecoder, type Decoder } from './content-codings.js';
 import { activateExtension, withoutExtension } from './extension-activation.js';
 import { ProxyIngest } from './proxy-ingest.js';
@@ -58,6 +60,19 @@ export interface A2aProxyOptions {
   readonly maxBufferedBytes: number;
   /** How long connecting to the agent may take, in milliseconds, before the client gets 502. */
   readonly connectTimeoutMillis: number;
+  /**
+   * How long the agent may take to start its answer once the whole request reached it, in
+   * milliseconds; then the client gets 504 and the call to the agent is aborted.
+   */
+  readonly responseTimeoutMillis: number;
+  /**
+   * Longest silence inside an answer's body, in milliseconds (time the proxy itself waits for a slow
+   * client does not count); then the client's answer is cut (504 if nothing was sent yet) and the
+   * call to the agent aborted.
+   */
+  readonly idleTimeoutMillis: number;
+  /** Time and connection limits of the proxy's own listener (the collector's `server.*` ones). */
+  readonly listenerLimits: HttpServerLimits;
   /**
    * Move the endpoint URLs of the agent cards the proxy relays (the well-known card and the
    * extended card) from `upstream` to the proxy's own origin, so clients that follow the card stay
@@ -156,7 +171,8 @@ export class A2aProxy {
     this.metrics = new ProxyMetrics(dependencies.registry);
     this.budget = new ByteBudget(options.maxBufferedBytes, (used) => this.metrics.bufferedBytes.set(used));
     this.ingest = new ProxyIngest(dependencies.intake, this.metrics, this.logger);
-    this.server = createServer((request, response) => this.handle(request, response));
+    this.server = createServer(httpServerOptions(options.listenerLimits), (request, response) => this.handle(request, response));
+    limitConnections(this.server, options.listenerLimits, () => this.metrics.refusedConnections.inc());
   }
 
   /** Opens the listener. Resolves with the bound address (useful with port 0). */
@@ -248,6 +264,7 @@ export class A2aProxy {
             agent: this.agent,
           }),
         (error) => this.badGateway(response, error),
+        (phase) => this.gatewayTimeout(response, phase),
       );
     } catch (error) {
       this.logger.log('error', 'proxy: unexpected error while forwarding a request', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
@@ -291,6 +308,24 @@ export class A2aProxy {
     this.lossyNumbersLog.log('warn', 'proxy: strip_trace left the traces in a response: re-serializing it would change its numbers', { reason, path: request.url });
   }
 
+  /** Answers 504 for an agent that did not answer (`response`) or fell silent (`idle`) in time; cuts a response already started. */
+  private gatewayTimeout(response: ServerResponse, phase: 'response' | 'idle'): void {
+    const millis = phase === 'response' ? this.options.responseTimeoutMillis : this.options.idleTimeoutMillis;
+    const message =
+      phase === 'response'
+        ? `the A2A agent at ${this.upstream.href} did not start its answer within ${millis} ms (proxy.response_timeout_millis)`
+        : `the A2A agent at ${this.upstream.href} sent nothing for ${millis} ms in the middle of its answer (proxy.idle_timeout_millis)`;
+    this.unreachableLog.log('warn', 'proxy: agent timed out', { upstream: this.upstream.href, phase, timeoutMillis: millis });
+    if (response.headersSent || response.destroyed) {
+      response.destroy();
+      return;
+    }
+    // 504 (RFC 9110 §15.6.5): the agent was reached but did not answer in time.
+    const body = JSON.stringify(new CollectorError('A2A_ERR_UPSTREAM_UNAVAILABLE', message).toJSON());
+    response.writeHead(504, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    response.end(body);
+  }
+
   private badGateway(response: ServerResponse, error: unknown): void {
     const message = `the A2A agent at ${this.upstream.href} cannot be reached: ${errorText(error)}`;
     this.unreachableLog.log('warn', 'proxy: agent unreachable', { upstream: this.upstream.href, error: errorText(error) });
@@ -303,6 +338,9 @@ export class A2aProxy {
     response.end(body);
   }
 }
+
+/** Which of the agent's timeouts fired: before its answer started, or in the middle of its body. */
+type UpstreamTimeout = 'response' | 'idle';
 
 /** How the answer to a request that may ask for an agent card is rewritten. */
 interface CardPlan {
@@ -340,6 +378,15 @@ class Exchange {
   private decoder: Decoder | undefined;
   private decodedBytes = 0;
   private upstreamRequest: ReturnType<typeof httpRequest> | undefined;
+  private upstreamResponse: IncomingMessage | undefined;
+  /** Fires when the agent takes too long: to start its answer, or between two reads of its body. */
+  private upstreamTimer: NodeJS.Timeout | undefined;
+  private upstreamTimerPhase: UpstreamTimeout = 'response';
+  private timedOut = false;
+  /** Segments of a long stream ingested before its end (response-inspectors.ts): whether one failed, whether one had traces. */
+  private segmentFailed = false;
+  private segmentTraced = false;
+  private onTimeout: (phase: UpstreamTimeout) => void = () => {};
   /** Reads the JSON-RPC method of a request that may be an extended-card call. */
   private readonly sniffer: JsonRpcMethodSniffer | undefined;
 
@@ -357,9 +404,13 @@ class Exchange {
     this.sniffer = plan.card?.requested === 'by_method' ? new JsonRpcMethodSniffer() : undefined;
   }
 
-  /** Sends the request upstream (`open` creates it) and relays the answer; `onUnreachable` answers 502. */
-  forward(open: () => ReturnType<typeof httpRequest>, onUnreachable: (error: unknown) => void): void {
+  /**
+   * Sends the request upstream (`open` creates it) and relays the answer; `onUnreachable` answers
+   * 502, `onTimeout` answers 504 (or cuts an answer already started).
+   */
+  forward(open: () => ReturnType<typeof httpRequest>, onUnreachable: (error: unknown) => void, onTimeout: (phase: UpstreamTimeout) => void): void {
     const { request, response } = this;
+    this.onTimeout = onTimeout;
     response.on('error', () => {});
     request.on('error', () => {});
     let upstreamRequest: ReturnType<typeof httpRequest>;
@@ -374,6 +425,7 @@ class Exchange {
     }
     this.upstreamRequest = upstreamRequest;
     response.on('close', () => {
+      this.disarm();
       if (response.writableFinished) return;
       this.clientGone = true;
       upstreamRequest.destroy();
@@ -391,18 +443,26 @@ class Exchange {
       socket.once('connect', clear);
       socket.once('close', clear);
     });
+    // The agent has the whole request: from now on it has responseTimeoutMillis to start answering.
+    upstreamRequest.on('finish', () => {
+      if (!this.responseStarted && !this.clientGone) this.arm('response');
+    });
     upstreamRequest.on('error', (error) => {
-      if (this.clientGone || this.responseStarted) return;
+      this.disarm();
+      if (this.clientGone || this.responseStarted || this.timedOut) return;
       onUnreachable(error);
       this.settle('upstream_unavailable');
     });
     upstreamRequest.on('response', (upstreamResponse) => {
       this.responseStarted = true;
+      this.upstreamResponse = upstreamResponse;
       upstreamResponse.on('error', () => {});
       if (this.clientGone) {
+        this.disarm();
         upstreamResponse.resume();
         return;
       }
+      this.arm('idle');
       try {
         this.relay(upstreamResponse);
       } catch (error) {
@@ -426,6 +486,38 @@ class Exchange {
       upstreamRequest.end();
       request.resume();
     }
+  }
+
+  /** Starts the upstream timer for `phase`, or restarts it when it already runs for `phase`. */
+  private arm(phase: UpstreamTimeout): void {
+    if (this.upstreamTimer !== undefined && this.upstreamTimerPhase === phase) {
+      this.upstreamTimer.refresh();
+      return;
+    }
+    this.disarm();
+    this.upstreamTimerPhase = phase;
+    const millis = phase === 'response' ? this.options.responseTimeoutMillis : this.options.idleTimeoutMillis;
+    this.upstreamTimer = setTimeout(() => this.timeOut(phase), millis);
+    this.upstreamTimer.unref();
+  }
+
+  private disarm(): void {
+    if (this.upstreamTimer === undefined) return;
+    clearTimeout(this.upstreamTimer);
+    this.upstreamTimer = undefined;
+  }
+
+  /** The agent took too long: keep what complete events said, answer 504 or cut, abort the call to the agent. */
+  private timeOut(phase: UpstreamTimeout): void {
+    this.upstreamTimer = undefined;
+    if (this.clientGone || this.timedOut) return;
+    this.timedOut = true;
+    this.stopDecoding();
+    this.guarded(() => this.finishInspection(true));
+    this.settle('upstream_timeout');
+    this.onTimeout(phase);
+    this.upstreamResponse?.destroy();
+    this.upstreamRequest?.destroy();
   }
 
   /** Runs `work`; a throw (a bug) ends the reading of this response, never the process. */
@@ -518,8 +610,11 @@ class Exchange {
       if (full && !waitingForDrain) {
         waitingForDrain = true;
         upstreamResponse.pause();
+        // Waiting for a slow client is not the agent's silence.
+        this.disarm();
         response.once('drain', () => {
           waitingForDrain = false;
+          if (!this.timedOut) this.arm('idle');
           upstreamResponse.resume();
         });
       }
@@ -528,6 +623,7 @@ class Exchange {
     if (decoder !== undefined && this.inspector !== undefined) this.startDecoding(decoder, this.inspector);
 
     upstreamResponse.on('data', (chunk: Buffer) => {
+      if (!waitingForDrain) this.arm('idle');
       const inspector = this.inspector;
       if (transform && inspector !== undefined) {
         this.guarded(() => send(inspector.push(chunk)));
@@ -539,7 +635,8 @@ class Exchange {
       else if (decoder === undefined) this.guarded(() => inspector.push(chunk));
     });
     upstreamResponse.on('end', () => {
-      if (this.clientGone) return;
+      this.disarm();
+      if (this.clientGone || this.timedOut) return;
       const inspector = this.inspector;
       if (transform && inspector !== undefined) {
         this.guarded(() => {
@@ -568,7 +665,8 @@ class Exchange {
       else this.guarded(() => this.finishInspection(false));
     });
     upstreamResponse.on('close', () => {
-      if (upstreamResponse.complete || this.clientGone) return;
+      this.disarm();
+      if (upstreamResponse.complete || this.clientGone || this.timedOut) return;
       // The agent cut its response: the client's is cut too, never completed with something else.
       this.stopDecoding();
       this.guarded(() => this.finishInspection(true));
@@ -599,7 +697,19 @@ class Exchange {
     const common = { budget: this.budget, strip };
     return kind === 'json'
       ? new JsonBodyInspector({ ...common, maxBodyBytes: this.options.maxBodyBytes })
-      : new EventStreamInspector({ ...common, maxEventBytes: this.options.maxEventBytes, maxRetainedBytes: this.options.maxBodyBytes });
+      : new EventStreamInspector({
+          ...common,
+          maxEventBytes: this.options.maxEventBytes,
+          maxRetainedBytes: this.options.maxBodyBytes,
+          onSegment: (extraction) => this.ingestSegment(extraction),
+        });
+  }
+
+  /** Ingests one segment of a long stream (response-inspectors.ts) and remembers what it came to. */
+  private ingestSegment(extraction: Extraction): void {
+    const ingested = this.ingest.ingest(extraction, this.plan.context);
+    if (ingested.outcome === 'failed') this.segmentFailed = true;
+    if (ingested.outcome === 'traced') this.segmentTraced = true;
   }
 
   /**
@@ -673,7 +783,12 @@ class Exchange {
     if (result.strippedPlacements > 0) this.metrics.strippedResponses.inc();
     const ingested = result.extraction === undefined ? undefined : this.ingest.ingest(result.extraction, this.plan.context);
     if (cut) return;
-    if (ingested === undefined) this.settle(result.failures.length > 0 ? 'ingest_failed' : 'not_inspected');
-    else this.settle(ingested.outcome === 'failed' ? 'ingest_failed' : ingested.outcome);
+    let outcome: ProxyOutcome;
+    if (ingested === undefined) outcome = result.failures.length > 0 ? 'ingest_failed' : 'not_inspected';
+    else outcome = ingested.outcome === 'failed' ? 'ingest_failed' : ingested.outcome;
+    // A long stream's earlier segments count too: one failed segment fails it, one traced one traces it.
+    if (this.segmentFailed) outcome = 'ingest_failed';
+    else if (this.segmentTraced && outcome !== 'ingest_failed') outcome = 'traced';
+    this.settle(outcome);
   }
 }

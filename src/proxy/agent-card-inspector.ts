@@ -6,7 +6,7 @@
  */
 import { extractTraces, type Extraction } from '../a2a/extract-traces.js';
 import { rewriteAgentCard } from './agent-card-rewrite.js';
-import { BudgetedHolding, type ByteBudget } from './byte-budget.js';
+import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
 import { decodeBody } from './content-codings.js';
 import { firstLossyNumber } from './json-number-fidelity.js';
 import type { CardRewriteSkipReason, IngestFailureReason } from './proxy-metrics.js';

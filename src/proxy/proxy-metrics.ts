@@ -14,6 +14,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * - `ingest_failed`: the response was A2A but its traces could not be ingested (see the failure reasons);
  * - `upstream_unavailable`: the agent could not be reached; the client got 502;
  * - `upstream_aborted`: the agent cut the response; the client's is cut too;
+ * - `upstream_timeout`: the agent did not start its answer within `proxy.response_timeout_millis`
+ *   (the client got 504), or fell silent in its body for `proxy.idle_timeout_millis` (the client's
+ *   answer was cut, or 504 if nothing was sent yet); the call to the agent was aborted;
  * - `client_aborted`: the client went away first; the request to the agent was aborted.
  */
 export type ProxyOutcome =
@@ -24,6 +27,7 @@ export type ProxyOutcome =
   | 'ingest_failed'
   | 'upstream_unavailable'
   | 'upstream_aborted'
+  | 'upstream_timeout'
   | 'client_aborted';
 
 /**
@@ -103,6 +107,7 @@ export class ProxyMetrics {
   readonly decodedBytes: Counter;
   readonly cardsRewritten: Counter;
   readonly cardRewriteSkipped: Counter<'reason'>;
+  readonly refusedConnections: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -147,6 +152,11 @@ export class ProxyMetrics {
       name: 'a2a_proxy_card_rewrite_skipped_total',
       help: 'Agent cards passed on as the agent sent them although rewrite_agent_card is on, by reason.',
       labelNames: ['reason'],
+      registers,
+    });
+    this.refusedConnections = new Counter({
+      name: 'a2a_proxy_refused_connections_total',
+      help: 'Connections to the proxy closed as soon as accepted because server.max_connections were open.',
       registers,
     });
     this.responsePeakBufferedBytes = new Histogram({

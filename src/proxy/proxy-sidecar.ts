@@ -7,6 +7,7 @@
 import { Collector, type CollectorDependencies, type ListenAddress } from '../collector.js';
 import type { CollectorConfig } from '../config/load-config.js';
 import { CollectorError } from '../errors.js';
+import { serverLimitsFromConfig } from '../ingest/http-server-limits.js';
 import { A2aProxy, type A2aProxyOptions, type ProxyAddress } from './a2a-proxy.js';
 
 /**
@@ -29,6 +30,9 @@ export function proxyOptionsFromConfig(config: CollectorConfig): A2aProxyOptions
     maxBodyBytes: config.server.max_body_bytes,
     maxBufferedBytes: proxy.max_buffered_bytes,
     connectTimeoutMillis: proxy.connect_timeout_millis,
+    responseTimeoutMillis: proxy.response_timeout_millis,
+    idleTimeoutMillis: proxy.idle_timeout_millis,
+    listenerLimits: serverLimitsFromConfig(config),
     rewriteAgentCard: proxy.rewrite_agent_card,
     trustForwardedHeaders: proxy.trust_forwarded_headers,
   };

@@ -13,7 +13,7 @@
 import { EnvelopeExtractor, extractTraces, type Extraction } from '../a2a/extract-traces.js';
 import { indexPath } from '../a2a/json-path.js';
 import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
-import { BudgetedHolding, type ByteBudget } from './byte-budget.js';
+import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
 import { firstLossyNumber } from './json-number-fidelity.js';
 import type { IngestFailureReason, StripSkipReason } from './proxy-metrics.js';
 import { SseEventFramer } from './sse-event-framer.js';
@@ -168,17 +168,27 @@ export interface EventStreamInspectorOptions extends InspectorOptions {
   /** Largest event read, in bytes (`proxy.max_event_bytes`); a longer one passes through unread. */
   readonly maxEventBytes: number;
   /**
-   * Most bytes of trace-bearing events one stream keeps until it ends (`server.max_body_bytes`, as
-   * for a transcript posted to the ingest API); past it the stream's traces are not read.
+   * Most bytes of trace-bearing events one stream keeps at once (`server.max_body_bytes`, as for a
+   * transcript posted to the ingest API). When the next such event would pass it, the events read
+   * so far are handed to {@link onSegment} as one envelope and reading goes on with the next one,
+   * so a stream of any length is read whole in bounded memory.
    */
   readonly maxRetainedBytes: number;
+  /**
+   * Takes what one segment of the stream said, at once (the caller ingests it). The segments of a
+   * stream share no context: each one's traces carry the task, context and timestamps its own events
+   * named. A trace repeated across segments is ingested once per segment; the collector's
+   * counted-once ledger counts its steps once.
+   */
+  readonly onSegment: (extraction: Extraction) => void;
 }
 
 /**
  * Reads an event stream one event at a time. Holds the unfinished event (at most
  * `maxEventBytes`) and the data of events that may carry a trace, and of error events (at most
  * `maxRetainedBytes`): the extractor keeps their traces until the stream ends, when all its events
- * become one envelope.
+ * become one envelope, or until they reach `maxRetainedBytes`, when those read so far become one
+ * (see {@link EventStreamInspectorOptions.onSegment}).
  */
 export class EventStreamInspector implements ResponseInspector {
   private readonly framer: SseEventFramer;
@@ -289,20 +299,20 @@ export class EventStreamInspector implements ResponseInspector {
 
   /** Feeds one event to the extractor and strips it; returns its new data (`null`: drop the data) or undefined to keep it. */
   private readEventData(event: SseEvent, path: string): string | null | undefined {
-    this.retain(event);
-    if (this.extractor === undefined && !this.options.strip) return undefined;
+    const extractor = this.retain(event) ? this.extractor : undefined;
+    if (extractor === undefined && !this.options.strip) return undefined;
     let value: unknown;
     try {
       value = JSON.parse(event.data);
     } catch {
-      if (event.type === 'error') this.extractor?.addError(path, event.data.slice(0, 512));
+      if (event.type === 'error') extractor?.addError(path, event.data.slice(0, 512));
       else this.failures.add('invalid_json');
       return undefined;
     }
     try {
-      if (this.extractor !== undefined && !this.extractor.add(value, path)) {
-        if (event.type === 'error') this.extractor.addError(path, event.data.slice(0, 512));
-        else this.extractor.note(path, `"${event.type}" event`, 'not a JSON-RPC response or A2A stream event');
+      if (extractor !== undefined && !extractor.add(value, path)) {
+        if (event.type === 'error') extractor.addError(path, event.data.slice(0, 512));
+        else extractor.note(path, `"${event.type}" event`, 'not a JSON-RPC response or A2A stream event');
       }
     } catch (error) {
       if (!isStackOverflow(error)) throw error;
@@ -331,22 +341,52 @@ export class EventStreamInspector implements ResponseInspector {
    * Counts the data of every event that may leave something in the extractor until the stream ends
    * against the stream's bound: an `error` event (kept whatever its data), and data that may hold a
    * trace (it has `steps`, every traceability key contains `trace`) or an error response (`error`).
-   * Past the bound the stream's traces are dropped. What else the extractor keeps per event
-   * (timestamps, searched places) has its own fixed bound.
+   * An event that would pass the bound first ends the segment (see {@link flushSegment}); an event
+   * that alone passes it is not read (`body_too_large`), the events after it are. What else the
+   * extractor keeps per event (timestamps, searched places) has its own fixed bound. Returns whether
+   * the event is to be read.
    */
-  private retain(event: SseEvent): void {
-    if (this.extractor === undefined) return;
+  private retain(event: SseEvent): boolean {
+    if (this.extractor === undefined) return false;
     const { data } = event;
-    if (event.type !== 'error' && !data.includes('steps') && !data.includes('trace') && !data.includes('error')) return;
-    this.retainedBytes += Buffer.byteLength(data, 'utf8');
-    let reason: IngestFailureReason | undefined;
-    if (this.retainedBytes > this.options.maxRetainedBytes) reason = 'body_too_large';
-    else if (!this.holding.resize(this.framer.pendingBytes + this.retainedBytes)) reason = 'over_budget';
-    if (reason === undefined) return;
-    this.failures.add(reason);
-    this.extractor = undefined;
+    if (event.type !== 'error' && !data.includes('steps') && !data.includes('trace') && !data.includes('error')) return true;
+    const bytes = Buffer.byteLength(data, 'utf8');
+    if (this.retainedBytes > 0 && this.retainedBytes + bytes > this.options.maxRetainedBytes) this.flushSegment();
+    if (bytes > this.options.maxRetainedBytes) {
+      this.failures.add('body_too_large');
+      return false;
+    }
+    if (!this.holding.resize(this.framer.pendingBytes + this.retainedBytes + bytes)) {
+      // What the segment holds may be all that stands in the way: hand it on, and try once more.
+      if (this.retainedBytes > 0) this.flushSegment();
+      if (!this.holding.resize(this.framer.pendingBytes + bytes)) {
+        this.failures.add('over_budget');
+        this.extractor = undefined;
+        this.retainedBytes = 0;
+        this.holding.resize(this.framer.pendingBytes);
+        return false;
+      }
+    }
+    this.retainedBytes += bytes;
+    return true;
+  }
+
+  /** Hands what the events read so far said to `onSegment`, and reads on with a fresh extractor. */
+  private flushSegment(): void {
+    const extractor = this.extractor;
+    if (extractor === undefined) return;
+    let extraction: Extraction | undefined;
+    try {
+      extraction = extractor.finish();
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      this.failures.add('nesting_too_deep');
+    }
+    this.extractor = new EnvelopeExtractor();
+    this.extractor.markAsEnvelope();
     this.retainedBytes = 0;
     this.holding.resize(this.framer.pendingBytes);
+    if (extraction !== undefined) this.options.onSegment(extraction);
   }
 }
 

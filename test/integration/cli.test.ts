@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +19,8 @@ function writeConfig(text: string): string {
   return file;
 }
 
-async function startServe(): Promise<{ url: string; stop: () => Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, [...CLI, '--port', '0'], { cwd: ROOT, env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServe(extraArgs: readonly string[] = []): Promise<{ url: string; stop: (signal?: NodeJS.Signals) => Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [...CLI, '--port', '0', ...extraArgs], { cwd: ROOT, env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
@@ -31,9 +33,9 @@ async function startServe(): Promise<{ url: string; stop: () => Promise<number |
   return {
     url,
     stderr: () => stderr,
-    stop: () => {
+    stop: (signal = 'SIGTERM') => {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+      child.kill(signal);
       return exited;
     },
   };
@@ -124,6 +126,41 @@ describe('a2a-trace-collector CLI', () => {
     socket.destroy();
     assert.equal(code, 0);
     assert.match(server.stderr(), /"msg":"collector stopped"/);
+  });
+
+  it('drains the exporter queue on SIGHUP, logs it and exits 0 instead of dying with the backlog', async () => {
+    // An OTLP/JSON sink; the exporter's batch waits a minute, so only the shutdown drain can send.
+    const received: string[] = [];
+    const sink = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push(body);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+    const file = writeConfig(
+      `exporters:\n  otlp:\n    endpoint: ${sinkUrl}\n    protocol: http/json\n    batch:\n      scheduled_delay_millis: 60000\n`,
+    );
+    try {
+      const server = await startServe(['--config', file]);
+      const accepted = await fetch(`${server.url}/v1/a2a/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ trace_id: 'hup', steps: [{ step_id: 'a', call_type: 'TOOL', name: 'x' }, { step_id: 'b', call_type: 'TOOL', name: 'y' }] }),
+      });
+      assert.equal(accepted.status, 202);
+      assert.equal(received.length, 0);
+      assert.equal(await server.stop('SIGHUP'), 0);
+      assert.match(server.stderr(), /"msg":"shutting down","signal":"SIGHUP"/);
+      assert.match(server.stderr(), /"msg":"collector stopped"/);
+      const names = received.flatMap((body) => [...body.matchAll(/"name":"(execute_tool [xy])"/g)].map((match) => match[1])).sort();
+      assert.deepEqual(names, ['execute_tool x', 'execute_tool y']);
+    } finally {
+      await new Promise<void>((resolve) => sink.close(() => resolve()));
+    }
   });
 
   it('send posts captured JSON and SSE files and prints what was accepted; convert prints the OTLP JSON', async () => {

@@ -25,7 +25,16 @@ describe('validateConfig', () => {
     assert.deepEqual(
       { server: config.server, store: config.store, exporters: config.exporters, service: config.service.name },
       {
-        server: { host: '127.0.0.1', port: 4320, max_body_bytes: 8 * 1024 * 1024 },
+        server: {
+          host: '127.0.0.1',
+          port: 4320,
+          max_body_bytes: 8 * 1024 * 1024,
+          max_in_flight_body_bytes: 64 * 1024 * 1024,
+          headers_timeout_millis: 10_000,
+          request_timeout_millis: 60_000,
+          keep_alive_timeout_millis: 5_000,
+          max_connections: 1024,
+        },
         store: { enabled: true, max_traces: 1000, max_bytes: 64 * 1024 * 1024 },
         exporters: [],
         service: 'a2a-agent',

@@ -1,6 +1,7 @@
 /**
- * @module One bound on the bytes every in-flight response together may hold for trace inspection,
- * so that many concurrent streams cannot add up past what the process can afford.
+ * @module One bound on the bytes many concurrent holders together may keep (request bodies being
+ * read by ingest, responses the proxy reads for traces), so that many slow or stalled peers cannot
+ * add up past what the process can afford.
  */
 
 /** A shared allowance of bytes; holders reserve before they keep bytes and release when they drop them. */
