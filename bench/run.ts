@@ -4,7 +4,8 @@
  *
  * 1. In process: JSON.parse + read + resolve + map + OTLP protobuf encode, steps/s.
  * 2. Over HTTP, against the real CLI in its own process (embedded default plus an OTLP exporter to
- *    a local sink): 1 and 100 steps per request, with a bare node:http server as the baseline.
+ *    a local sink, so its durable spool is on): 1 and 100 steps per request, with a bare node:http
+ *    server as the baseline, and again with the spool off.
  * 3. Peak RSS of the collector process.
  * 4. The OpenTelemetry Collector built from otelcol-builder.yaml, fed the same spans as OTLP/JSON
  *    and exporting OTLP protobuf to the same sink (DESIGN §9 baseline).
@@ -232,11 +233,30 @@ async function main(): Promise<void> {
     const coll1 = await load(collector.url, single);
     const bare100 = await load(bare.url, hundred);
     const coll100 = await load(collector.url, hundred);
+    // The same collector with its durable spool off, for the cost of the write-ahead log.
+    const noSpoolConfig = join(mkdtempSync(join(os.tmpdir(), 'a2a-bench-')), 'collector.yaml');
+    writeFileSync(noSpoolConfig, 'spool:\n  enabled: false\n');
+    const noSpool = await startProcess([...cli, 'serve', '--port', '0', '--config', noSpoolConfig], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+      OTEL_TRACES_EXPORTER: 'otlp',
+    });
+    let noSpool1: { requestsPerSecond: number; failures: number };
+    let noSpool100: { requestsPerSecond: number; failures: number };
+    try {
+      noSpool1 = await load(noSpool.url, single);
+      noSpool100 = await load(noSpool.url, hundred);
+    } finally {
+      await stopProcess(noSpool.child);
+    }
     const row = (label: string, steps: number, c: { requestsPerSecond: number; failures: number }, b: { requestsPerSecond: number }): string =>
       `${label}: collector ${Math.round(c.requestsPerSecond * steps).toLocaleString('en')} steps/s (${Math.round(c.requestsPerSecond).toLocaleString('en')} req/s accepted, ${c.failures} refused with 503 back-pressure or errors)` +
       ` | bare node:http ${Math.round(b.requestsPerSecond * steps).toLocaleString('en')} steps/s | ratio ${(c.requestsPerSecond / b.requestsPerSecond).toFixed(2)}x`;
     console.log(row('HTTP   1 step/request ', 1, coll1, bare1));
     console.log(row('HTTP 100 steps/request', 100, coll100, bare100));
+    const spoolRow = (label: string, steps: number, on: { requestsPerSecond: number }, off: { requestsPerSecond: number; failures: number }): string =>
+      `${label}: spool off ${Math.round(off.requestsPerSecond * steps).toLocaleString('en')} steps/s (${off.failures} refused) | spool on/off ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x`;
+    console.log(spoolRow('HTTP   1 step/request ', 1, coll1, noSpool1));
+    console.log(spoolRow('HTTP 100 steps/request', 100, coll100, noSpool100));
     const collectorRss = peakRssMiB(collector.child.pid);
     console.log(`peak RSS: collector ${collectorRss.toFixed(0)} MiB, bare node:http ${peakRssMiB(bare.child.pid).toFixed(0)} MiB`);
 

@@ -5,8 +5,11 @@
  * down in reverse: stop intake, drain queues, close exporters.
  */
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { builtInExporterFactories } from '../exporters/index.js';
@@ -16,6 +19,8 @@ import { calleesWithSidecar } from './accounting/sidecar-agents.js';
 import type { CollectorConfig } from './config/load-config.js';
 import { createHttpApp } from './ingest/http-app.js';
 import { IngestEndpoint } from './ingest/ingest-endpoint.js';
+import { ByteBudget } from './ingest/byte-budget.js';
+import { httpServerOptions, limitConnections, serverLimitsFromConfig } from './ingest/http-server-limits.js';
 import { createNodeListener } from './ingest/node-listener.js';
 import { TraceIntake } from './ingest/trace-intake.js';
 import { SpanMapper } from './mapping/to-readable-spans.js';
@@ -23,6 +28,8 @@ import type { ExporterFactory } from './pipeline/exporter-factory.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { QueuedExporter } from './pipeline/queued-exporter.js';
 import { RetryingExporter } from './pipeline/retrying-exporter.js';
+import { estimateSpansBytes } from './pipeline/span-size.js';
+import { Spool } from './spool/spool.js';
 import { TraceStore } from './store/trace-store.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
@@ -47,6 +54,17 @@ export interface ListenAddress {
   readonly url: string;
 }
 
+/**
+ * The spool directory: `spool.directory`, else one per port under the user's state directory
+ * (`$XDG_STATE_HOME`, default `~/.local/state`), else, with port 0, a new temporary directory.
+ */
+function spoolDirectory(config: CollectorConfig): string {
+  if (config.spool.directory !== undefined) return config.spool.directory;
+  if (config.server.port === 0) return mkdtempSync(join(tmpdir(), 'a2a-trace-collector-spool-'));
+  const state = process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state');
+  return join(state, 'a2a-trace-collector', `spool-${config.server.port}`);
+}
+
 /** A runnable collector. */
 export class Collector {
   readonly app: Hono;
@@ -56,8 +74,12 @@ export class Collector {
   private readonly endpoint: IngestEndpoint;
   private readonly pipeline: Pipeline;
   private readonly ledger: CountedOnceLedger;
+  private readonly spool: Spool | undefined;
   private readonly logger: Logger;
   private server: Server | undefined;
+  /** Bound of the ingest bodies being read at once (`server.max_in_flight_body_bytes`). */
+  private readonly bodyBudget: ByteBudget;
+  private readonly onConnectionRefused: () => void;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -69,6 +91,18 @@ export class Collector {
     this.registry = new Registry();
     if (dependencies.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     const metrics = new SelfMetrics(this.registry);
+    this.spool =
+      config.exporters.length > 0 && config.spool.enabled
+        ? new Spool({
+            directory: spoolDirectory(config),
+            fsync: config.spool.fsync,
+            maxBytes: config.spool.max_bytes,
+            segmentBytes: config.spool.segment_bytes,
+            exporterIds: config.exporters.map((exporter) => exporter.id),
+            onBytesChanged: (bytes) => metrics.spoolBytes.set(bytes),
+          })
+        : undefined;
+    const spool = this.spool;
 
     const queued = config.exporters.map((exporter) => {
       const factory = factories.get(exporter.type);
@@ -90,6 +124,7 @@ export class Collector {
           queueSizeBytes: exporter.settings.sending_queue.queue_size_bytes,
           maxExportBatchSize: exporter.settings.batch.max_export_batch_size,
           scheduledDelayMillis: exporter.settings.batch.scheduled_delay_millis,
+          onDelivered: spool === undefined ? undefined : (sequence) => spool.markDelivered(exporter.id, sequence),
         },
         metrics,
         this.logger,
@@ -98,13 +133,13 @@ export class Collector {
 
     const inProcess: SpanExporter[] = [];
     this.store = config.store.enabled
-      ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes }, metrics)
+      ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes, maxSpansPerTrace: config.mapping.max_steps_per_trace }, metrics)
       : undefined;
     if (this.store !== undefined) inProcess.push(this.store);
     inProcess.push(...(dependencies.extraConsumers ?? []));
-    this.pipeline = new Pipeline(queued, inProcess);
+    this.pipeline = new Pipeline(queued, inProcess, spool);
     const usage: UsageConsumer = config.metrics.enabled
-      ? new SpanMetrics(this.registry, { maxLabelValues: config.metrics.max_label_values, currency: config.mapping.currency })
+      ? new SpanMetrics(this.registry, { maxLabelValues: config.metrics.max_label_values, maxSeries: config.metrics.max_series, currency: config.mapping.currency })
       : { recordUsage: () => {}, recordSettledTrace: () => {} };
     this.ledger = new CountedOnceLedger(
       { maxBytes: config.accounting.ledger_max_bytes, settleMillis: config.accounting.trace_settle_millis },
@@ -118,9 +153,10 @@ export class Collector {
       resourceAttributes: config.service.resource_attributes,
       collectorVersion: COLLECTOR_VERSION,
     });
+    const accounting = new CountedOnceConsumer(this.ledger, this.pipeline);
     this.intake = new TraceIntake(
       mapper,
-      new CountedOnceConsumer(this.ledger, this.pipeline),
+      accounting,
       {
         defaultService: config.service.name,
         costMode: config.mapping.cost_mode,
@@ -130,18 +166,62 @@ export class Collector {
       },
       metrics,
     );
+    if (spool !== undefined) this.replaySpool(spool, queued, accounting, metrics);
     this.endpoint = new IngestEndpoint(this.intake, metrics, this.logger, {
       maxBodyBytes: config.server.max_body_bytes,
       authToken: config.server.auth_token,
     });
-    this.app = createHttpApp({ endpoint: this.endpoint, store: this.store, registry: this.registry, logger: this.logger });
+    this.bodyBudget = new ByteBudget(config.server.max_in_flight_body_bytes, (usedBytes) => metrics.inFlightBodyBytes.set(usedBytes));
+    this.app = createHttpApp({ endpoint: this.endpoint, store: this.store, registry: this.registry, logger: this.logger, bodyBudget: this.bodyBudget });
+    this.onConnectionRefused = () => metrics.refusedConnections.inc();
+  }
+
+  /**
+   * Opens the spool and takes back what it holds: every record rebuilds the ledger (remembered,
+   * not counted again) and the store, and goes to each exporter that had not delivered it.
+   */
+  private replaySpool(spool: Spool, queued: readonly QueuedExporter[], accounting: CountedOnceConsumer, metrics: SelfMetrics): void {
+    const report = spool.open();
+    if (report.tornTailBytes > 0) metrics.spoolTruncatedBytes.inc(report.tornTailBytes);
+    if (report.corruptRecords > 0) metrics.spoolCorruptRecords.inc(report.corruptRecords);
+    if (report.tornTailBytes > 0 || report.corruptRecords > 0) {
+      this.logger.log('warn', 'spool damaged by a crash: cut or skipped what could not be read', {
+        directory: spool.directory,
+        tornTailBytes: report.tornTailBytes,
+        corruptRecords: report.corruptRecords,
+      });
+    }
+    const replayed = new Map<string, number>();
+    for (const record of spool.unsent()) {
+      let spans: ReadableSpan[];
+      try {
+        spans = this.intake.spansOfRecord(record.payload);
+      } catch (error) {
+        metrics.spoolCorruptRecords.inc();
+        this.logger.log('error', 'spool record unreadable; skipped', { sequence: record.sequence, error: (error as Error).message });
+        continue;
+      }
+      accounting.replay(spans);
+      this.pipeline.deliverInProcess(spans);
+      const bytes = estimateSpansBytes(spans);
+      for (const queue of queued) {
+        if (record.sequence <= spool.deliveredThrough(queue.name)) continue;
+        queue.enqueue(spans, bytes, record.sequence);
+        replayed.set(queue.name, (replayed.get(queue.name) ?? 0) + spans.length);
+      }
+    }
+    for (const [exporter, spans] of replayed) metrics.spoolReplayedSpans.inc({ exporter }, spans);
+    metrics.spoolCapacityBytes.set(spool.capacityBytes);
+    if (replayed.size > 0) this.logger.log('info', 'spool replayed to exporters', { directory: spool.directory, spans: Object.fromEntries(replayed) });
   }
 
   /** Opens the HTTP listener. Resolves with the bound address (useful with port 0). */
   start(): Promise<ListenAddress> {
     this.ledger.start();
     return new Promise((resolve, reject) => {
-      const server = createServer(createNodeListener(this.app, this.endpoint));
+      const limits = serverLimitsFromConfig(this.config);
+      const server = createServer(httpServerOptions(limits), createNodeListener(this.app, this.endpoint, { bodyBudget: this.bodyBudget }));
+      limitConnections(server, limits, this.onConnectionRefused);
       server.once('error', reject);
       server.listen(this.config.server.port, this.config.server.host, () => {
         const info = server.address() as AddressInfo;
@@ -174,6 +254,10 @@ export class Collector {
       }
       await this.pipeline.shutdown(timeoutMillis);
       this.ledger.shutdown();
+      await this.spool?.close();
+      if (this.spool !== undefined && this.config.spool.directory === undefined && this.config.server.port === 0) {
+        rmSync(this.spool.directory, { recursive: true, force: true });
+      }
       this.logger.log('info', 'collector stopped');
     })();
     return this.stopping;

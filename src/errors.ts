@@ -22,14 +22,69 @@ export const ErrorCodes = {
   A2A_ERR_BODY_TOO_LARGE: 413,
   A2A_ERR_UNAUTHORIZED: 401,
   A2A_ERR_QUEUE_FULL: 503,
+  A2A_ERR_SPOOL_FULL: 503,
+  A2A_ERR_SPOOL_UNAVAILABLE: 503,
   A2A_ERR_NOT_FOUND: 404,
   A2A_ERR_INTERNAL: 500,
   CFG_ERR_INVALID: 1,
   CFG_ERR_FILE: 1,
+  CFG_ERR_SPOOL_LOCKED: 1,
 } as const;
 
 /** A code from the catalog. */
 export type ErrorCode = keyof typeof ErrorCodes;
+
+/** Most issues one error lists; the rest are only counted, so no input can make an answer unbounded. */
+export const MAX_LISTED_ISSUES = 100;
+
+/**
+ * Issues as they are found: the first {@link MAX_LISTED_ISSUES} kept, the rest only counted.
+ * Collectors of issues use one so that memory stays bounded whatever the input holds.
+ */
+export class IssueList {
+  private readonly listed: FieldIssue[] = [];
+  private omittedCount = 0;
+
+  /** A list of `issues` (the ones past the bound counted). */
+  static of(issues: readonly FieldIssue[]): IssueList {
+    const list = new IssueList();
+    for (const issue of issues) list.add(issue);
+    return list;
+  }
+
+  /** Adds one issue. */
+  add(issue: FieldIssue): void {
+    if (this.listed.length < MAX_LISTED_ISSUES) this.listed.push(issue);
+    else this.omittedCount++;
+  }
+
+  /** Adds what another list holds, listed and counted. */
+  addAll(other: IssueList): void {
+    for (const issue of other.listed) this.add(issue);
+    this.omittedCount += other.omittedCount;
+  }
+
+  /** Counts `count` more issues without listing them (a producer that bounded its own list). */
+  countMore(count: number): void {
+    this.omittedCount += count;
+  }
+
+  /** Every issue added, listed or not. */
+  get count(): number {
+    return this.listed.length + this.omittedCount;
+  }
+
+  /** Issues added past the bound. */
+  get omitted(): number {
+    return this.omittedCount;
+  }
+
+  /** The listed issues, then `{path: "", reason: "N more issues not listed"}` when some were left out. */
+  toArray(): FieldIssue[] {
+    if (this.omittedCount === 0) return [...this.listed];
+    return [...this.listed, { path: '', reason: `${this.omittedCount} more issues not listed` }];
+  }
+}
 
 /**
  * The one error type the collector raises for user-facing problems. It knows its code, its HTTP
@@ -38,21 +93,32 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export class CollectorError extends Error {
   /** Stable catalog code. */
   readonly code: ErrorCode;
-  /** Field-level problems; empty when the error is about the request as a whole. */
+  /**
+   * Field-level problems, at most {@link MAX_LISTED_ISSUES} and then one line counting the rest;
+   * empty when the error is about the request as a whole.
+   */
   readonly issues: readonly FieldIssue[];
+  /** How many issues were found beyond those listed (0 when all are). */
+  readonly issuesOmitted: number;
   /** Seconds a client should wait before retrying (only for retryable errors). */
   readonly retryAfterSeconds: number | undefined;
 
+  /**
+   * Issues past {@link MAX_LISTED_ISSUES} are counted, not kept: `issues` then ends with one line
+   * `{path: "", reason: "N more issues not listed"}`, and {@link issuesOmitted} is N.
+   */
   constructor(
     code: ErrorCode,
     message: string,
-    issues: readonly FieldIssue[] = [],
+    issues: readonly FieldIssue[] | IssueList = [],
     retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'CollectorError';
     this.code = code;
-    this.issues = issues;
+    const list = issues instanceof IssueList ? issues : IssueList.of(issues);
+    this.issues = list.toArray();
+    this.issuesOmitted = list.omitted;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 

@@ -103,6 +103,8 @@ export interface LedgerPlan {
   readonly spans: ReadableSpan[];
   /** Spans already exported and counted in this very version. */
   readonly unchanged: number;
+  /** Positions of {@link spans} in the planned list; undefined when every span is taken. */
+  readonly indices: readonly number[] | undefined;
   readonly planned: readonly PlannedSpan[];
 }
 
@@ -180,8 +182,9 @@ export class CountedOnceLedger {
     const planned: PlannedSpan[] = [];
     // The same span twice in one request: the later copy is compared with the earlier one.
     const inRequest = new Map<string, string>();
+    const indices: number[] = [];
     let unchanged = 0;
-    for (const span of spans) {
+    for (const [index, span] of spans.entries()) {
       const { traceId, spanId } = span.spanContext();
       const fingerprint = spanFingerprint(span);
       const key = `${traceId}${spanId}`;
@@ -192,13 +195,18 @@ export class CountedOnceLedger {
       }
       inRequest.set(key, fingerprint);
       exported.push(span);
+      indices.push(index);
       planned.push({ traceId, spanId, span, fingerprint });
     }
-    return { spans: exported, unchanged, planned };
+    return { spans: exported, unchanged, indices: exported.length === spans.length ? undefined : indices, planned };
   }
 
-  /** Remembers a plan's spans and reports what they add to the metrics. */
-  commit(plan: LedgerPlan): void {
+  /**
+   * Remembers a plan's spans and reports what they add to the metrics; `silent` (a replay from the
+   * spool after a restart) remembers without counting, since the counters counted them before.
+   */
+  commit(plan: LedgerPlan, silent = false): void {
+    const usage = silent ? SILENT : this.usage;
     const now = this.now();
     const deltas: UsageDelta[] = [];
     const touched = new Set<TraceRecord>();
@@ -242,12 +250,14 @@ export class CountedOnceLedger {
       this.extendTrace(trace, span, cost);
       if (costDelta > 0 || tokensDelta > 0 || countStep) deltas.push({ span, costDelta, tokensDelta, countStep });
     }
-    if (added > 0) this.metrics.spanVersions.inc({ outcome: 'new' }, added);
-    if (changed > 0) this.metrics.spanVersions.inc({ outcome: 'changed' }, changed);
-    if (plan.unchanged > 0) this.metrics.spanVersions.inc({ outcome: 'unchanged' }, plan.unchanged);
-    this.usage.recordUsage(deltas);
+    if (!silent) {
+      if (added > 0) this.metrics.spanVersions.inc({ outcome: 'new' }, added);
+      if (changed > 0) this.metrics.spanVersions.inc({ outcome: 'changed' }, changed);
+      if (plan.unchanged > 0) this.metrics.spanVersions.inc({ outcome: 'unchanged' }, plan.unchanged);
+    }
+    usage.recordUsage(deltas);
     for (const trace of touched) {
-      if (!trace.settled && trace.openSpans === 0) this.settle(trace);
+      if (!trace.settled && trace.openSpans === 0) this.settle(trace, usage);
     }
     this.evict();
     this.metrics.ledgerBytes.set(this.bytes);
@@ -257,7 +267,7 @@ export class CountedOnceLedger {
   settleQuietTraces(): void {
     const cutoff = this.now() - this.options.settleMillis;
     for (const trace of this.unsettled) {
-      if (trace.lastChangeMillis <= cutoff) this.settle(trace);
+      if (trace.lastChangeMillis <= cutoff) this.settle(trace, this.usage);
     }
   }
 
@@ -306,7 +316,7 @@ export class CountedOnceLedger {
   }
 
   /** Observes the trace's figures once, and counts the steps still in flight, which will not be counted later. */
-  private settle(trace: TraceRecord): void {
+  private settle(trace: TraceRecord, usage: UsageConsumer): void {
     trace.settled = true;
     this.unsettled.delete(trace);
     const cost = new RoundedSum();
@@ -319,11 +329,11 @@ export class CountedOnceLedger {
         record.uncounted = undefined;
       }
     }
-    if (inFlight.length > 0) this.usage.recordUsage(inFlight);
+    if (inFlight.length > 0) usage.recordUsage(inFlight);
     const earliest = trace.earliest ?? [0, 0];
     const latest = trace.latest ?? earliest;
     const durationSeconds = Math.max(0, latest[0] - earliest[0] + (latest[1] - earliest[1]) / 1e9);
-    this.usage.recordSettledTrace({ traceId: trace.traceId, durationSeconds, cost: cost.value, currency: trace.currency });
+    usage.recordSettledTrace({ traceId: trace.traceId, durationSeconds, cost: cost.value, currency: trace.currency });
   }
 
   private evict(): void {
@@ -331,13 +341,15 @@ export class CountedOnceLedger {
       if (this.bytes <= this.options.maxBytes) break;
       // The newest trace stays even alone over the bound: it was just accepted.
       if (this.traces.size === 1) break;
-      if (!trace.settled) this.settle(trace);
+      if (!trace.settled) this.settle(trace, this.usage);
       this.traces.delete(trace.traceId);
       this.bytes -= TRACE_RECORD_BYTES + trace.spans.size * SPAN_RECORD_BYTES;
       this.metrics.ledgerEvictedTraces.inc();
     }
   }
 }
+
+const SILENT: UsageConsumer = { recordUsage: () => {}, recordSettledTrace: () => {} };
 
 /** A delta after paying `debt` from it: a negative delta adds to the debt and counts nothing. */
 function settleDebt(delta: number, debt: number): [number, number] {
@@ -346,19 +358,45 @@ function settleDebt(delta: number, debt: number): [number, number] {
   return [delta - paid, debt - paid];
 }
 
+/** What an accepted batch came from, written to the spool with which of its spans were taken. */
+export interface ReplayableSource {
+  /** The spool record: the source, and `takenIndices` (undefined: all) of its spans. */
+  toRecord(takenIndices: readonly number[] | undefined): Buffer;
+}
+
+/** Where an intake hands its spans: the counted-once consumer (or, to print them, any sink). */
+export interface IntakeConsumer {
+  /** Takes the spans of one request; `source` is what the spool writes down. */
+  consume(spans: ReadableSpan[], source?: ReplayableSource): void;
+  /** Resolves once everything consumed so far is durable. */
+  durable(): Promise<void>;
+}
+
 /**
  * A {@link SpanConsumer} in front of the pipeline: hands it only the new and changed spans, and
  * remembers them once the pipeline has taken them (a refused request changes nothing).
  */
-export class CountedOnceConsumer implements SpanConsumer {
+export class CountedOnceConsumer implements IntakeConsumer {
   constructor(
     private readonly ledger: CountedOnceLedger,
     private readonly downstream: SpanConsumer,
   ) {}
 
-  consume(spans: ReadableSpan[]): void {
+  /** Takes the spans of one request; `source` is what the spool writes down. */
+  consume(spans: ReadableSpan[], source?: ReplayableSource): void {
     const plan = this.ledger.plan(spans);
-    if (plan.spans.length > 0) this.downstream.consume(plan.spans);
+    if (plan.spans.length > 0) {
+      this.downstream.consume(plan.spans, source === undefined ? undefined : { toRecord: () => source.toRecord(plan.indices) });
+    }
     this.ledger.commit(plan);
+  }
+
+  /** Takes again what a spool record held, after a restart: remembered, not counted. */
+  replay(spans: ReadableSpan[]): void {
+    this.ledger.commit(this.ledger.plan(spans), true);
+  }
+
+  durable(): Promise<void> {
+    return this.downstream.durable();
   }
 }

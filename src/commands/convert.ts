@@ -38,6 +38,7 @@ export const convertCommand: Command = async (options) => {
         // A loop, not push(...batch): a spread of 100,000s of spans overflows the stack.
         for (const span of batch) spans.push(span);
       },
+      durable: () => Promise.resolve(),
     },
     {
       defaultService: config.service.name,

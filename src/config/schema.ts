@@ -21,6 +21,20 @@ export const ConfigSchema = z.strictObject({
       max_body_bytes: positiveInt.default(8 * 1024 * 1024),
       /** When set, ingest requires `Authorization: Bearer <token>`. */
       auth_token: z.string().min(1).optional(),
+      /** Bytes of all request bodies being read at once; a request that would pass it gets 503 with `Retry-After` before its body is read (413 when it alone would). Default 64 MiB. */
+      max_in_flight_body_bytes: positiveInt.default(64 * 1024 * 1024),
+      /** How long a client may take to send a request's headers before its connection is closed (408), in milliseconds; also bounds an idle new connection. Default 10,000. */
+      headers_timeout_millis: positiveInt.default(10_000),
+      /** How long a client may take to send a whole request, body included, in milliseconds (at least `headers_timeout_millis`). Default 60,000. */
+      request_timeout_millis: positiveInt.default(60_000),
+      /** How long an idle keep-alive connection stays open after a response, in milliseconds. Default 5,000. */
+      keep_alive_timeout_millis: positiveInt.default(5_000),
+      /** Most connections open at once (the proxy's listener has its own as many); later ones are closed at once. Default 1,024. */
+      max_connections: positiveInt.default(1024),
+    })
+    .refine((server) => server.headers_timeout_millis <= server.request_timeout_millis, {
+      path: ['headers_timeout_millis'],
+      error: 'must not be larger than server.request_timeout_millis',
     })
     .prefault({}),
   service: z
@@ -61,6 +75,23 @@ export const ConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** Distinct values per label before new ones become `__overflow__`. Default 100. */
       max_label_values: positiveInt.default(100),
+      /** Label combinations per span metric, the overflow one included; past it new combinations are counted in one series whose labels are all `__overflow__`. Default 2,000. */
+      max_series: positiveInt.default(2000),
+    })
+    .prefault({}),
+  /** The durable spool (README "Durable spool"): what exporters have not delivered survives a restart. */
+  spool: z
+    .strictObject({
+      /** Keep a spool whenever an exporter is configured. Default true. */
+      enabled: z.boolean().default(true),
+      /** Directory of the spool. Default `$XDG_STATE_HOME/a2a-trace-collector/spool-<port>` (`~/.local/state/...`); with `server.port: 0`, a temporary directory removed at shutdown. */
+      directory: z.string().min(1).optional(),
+      /** `batch`: a request is answered once its record is written to the OS (survives `kill -9`); `always`: once fsync'd (survives power loss). Default `batch`. */
+      fsync: z.enum(['batch', 'always']).default('batch'),
+      /** Most bytes of records on disk; past it ingest answers 503. Default 1 GiB. */
+      max_bytes: positiveInt.default(1024 * 1024 * 1024),
+      /** Size of one segment file; whole segments are deleted once every exporter is past them. Default 16 MiB. */
+      segment_bytes: positiveInt.default(16 * 1024 * 1024),
     })
     .prefault({}),
   /** Counting every step exactly once (README "Counted exactly once"). */
@@ -100,6 +131,10 @@ export const ConfigSchema = z.strictObject({
       max_buffered_bytes: positiveInt.default(64 * 1024 * 1024),
       /** How long connecting to the agent may take before the client gets 502, in milliseconds. Default 10,000. */
       connect_timeout_millis: positiveInt.default(10_000),
+      /** How long the agent may take to start its answer (its status line and headers) once it has the request, in milliseconds; then the client gets 504 and the call to the agent is aborted. Default 120,000. */
+      response_timeout_millis: positiveInt.default(120_000),
+      /** Longest silence inside an answer's body (between two reads, an SSE stream's events included), in milliseconds; then the answer is cut for the client (504 if nothing was sent yet) and the call to the agent aborted. Default 300,000. */
+      idle_timeout_millis: positiveInt.default(300_000),
       /**
        * Move the endpoint URLs of the agent cards the proxy relays (`url`, `additionalInterfaces[].url`,
        * `supportedInterfaces[].url`) from `upstream` to the proxy's own address, so clients that follow

@@ -9,6 +9,7 @@ import type { TraceStore } from '../store/trace-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from './ingest-endpoint.js';
 import { indexPage } from './index-page.js';
+import type { ByteBudget } from './byte-budget.js';
 import { readBodyText } from './read-body.js';
 
 /** What the HTTP API is built from. */
@@ -17,6 +18,8 @@ export interface HttpAppOptions {
   readonly store: TraceStore | undefined;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** Bounds the bytes of all request bodies being read at once (`server.max_in_flight_body_bytes`). */
+  readonly bodyBudget?: ByteBudget | undefined;
 }
 
 function errorResponse(c: Context, error: CollectorError): Response {
@@ -48,8 +51,8 @@ export function createHttpApp(options: HttpAppOptions): Hono {
       service: c.req.query('service') ?? c.req.header('x-a2a-agent-name'),
     };
     const mediaType = endpoint.admit(request);
-    const text = await readBodyText(c, endpoint.maxBodyBytes);
-    return c.json(endpoint.ingest(text, mediaType, request), 202);
+    const text = await readBodyText(c, endpoint.maxBodyBytes, options.bodyBudget);
+    return c.json(await endpoint.ingest(text, mediaType, request), 202);
   });
 
   app.get('/api/traces', (c) => {

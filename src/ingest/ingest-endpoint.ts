@@ -84,12 +84,20 @@ export class IngestEndpoint {
   }
 
   /**
-   * Ingests a body admitted with {@link admit}.
-   * @throws CollectorError for anything refused (nothing of the body is taken then).
+   * Ingests a body admitted with {@link admit}; resolves once what it accepted is durable (in the
+   * spool, when there is one), so the caller can answer 202.
+   * @throws CollectorError for anything refused (nothing of the body is taken then), and
+   *   `A2A_ERR_SPOOL_UNAVAILABLE` when writing the spool failed.
    */
-  ingest(text: string, mediaType: string, request: IngestRequest): IngestAnswer {
+  async ingest(text: string, mediaType: string, request: IngestRequest): Promise<IngestAnswer> {
     const service = request.service?.trim();
     const accepted = this.intake.ingestText(text, mediaType, { traceparent: request.traceparent, service: service === '' ? undefined : service });
+    try {
+      await this.intake.durable();
+    } catch (error) {
+      this.logger.log('error', 'spool write failed', { error: (error as Error).message });
+      throw new CollectorError('A2A_ERR_SPOOL_UNAVAILABLE', 'the spool could not be written; retry later', [], 5);
+    }
     let stepCount = 0;
     for (const trace of accepted) stepCount += trace.stepCount;
     return { traceCount: accepted.length, stepCount, accepted };

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { ByteBudget } from './byte-budget.js';
 import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from './ingest-endpoint.js';
 import { readIncomingText } from './read-body.js';
 
@@ -33,7 +34,13 @@ function sendJson(response: ServerResponse, status: number, body: unknown, extra
   response.end(text);
 }
 
-async function serveIngest(endpoint: IngestEndpoint, request: IncomingMessage, response: ServerResponse): Promise<void> {
+/** Settings of the listener besides the app and the endpoint. */
+export interface NodeListenerOptions {
+  /** Bound of the bytes of all ingest bodies being read at once (`server.max_in_flight_body_bytes`). Default: none. */
+  readonly bodyBudget?: ByteBudget | undefined;
+}
+
+async function serveIngest(endpoint: IngestEndpoint, request: IncomingMessage, response: ServerResponse, bodyBudget: ByteBudget | undefined): Promise<void> {
   try {
     const facts: IngestRequest = {
       contentType: header(request, 'content-type'),
@@ -42,8 +49,8 @@ async function serveIngest(endpoint: IngestEndpoint, request: IncomingMessage, r
       service: serviceOf(request),
     };
     const mediaType = endpoint.admit(facts);
-    const text = await readIncomingText(request, endpoint.maxBodyBytes);
-    sendJson(response, 202, endpoint.ingest(text, mediaType, facts));
+    const text = await readIncomingText(request, endpoint.maxBodyBytes, bodyBudget);
+    sendJson(response, 202, await endpoint.ingest(text, mediaType, facts));
   } catch (error) {
     const refused = endpoint.refuse(error);
     const headers: Record<string, string> = {};
@@ -56,10 +63,10 @@ async function serveIngest(endpoint: IngestEndpoint, request: IncomingMessage, r
 }
 
 /** The request listener for `http.createServer`. */
-export function createNodeListener(app: Hono, endpoint: IngestEndpoint): (request: IncomingMessage, response: ServerResponse) => void {
+export function createNodeListener(app: Hono, endpoint: IngestEndpoint, options: NodeListenerOptions = {}): (request: IncomingMessage, response: ServerResponse) => void {
   const honoListener = getRequestListener(app.fetch);
   return (request, response) => {
-    if (isIngest(request)) void serveIngest(endpoint, request, response);
+    if (isIngest(request)) void serveIngest(endpoint, request, response, options.bodyBudget);
     else void honoListener(request, response);
   };
 }

@@ -7,15 +7,16 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EnvelopeContext } from '../a2a/envelope-context.js';
 import type { Extraction } from '../a2a/extract-traces.js';
 import { looksLikeEventStream } from '../a2a/sse-parser.js';
-import { CollectorError, type FieldIssue } from '../errors.js';
+import { dropRepeatedTraces } from '../a2a/repeated-traces.js';
+import { CollectorError, IssueList } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import type { SpanMapper } from '../mapping/to-readable-spans.js';
-import { readResponseTrace, type ReadLimits, type ReadResult } from '../model/read-trace.js';
+import { readResponseTraceInto, type ReadLimits, type ReadResult } from '../model/read-trace.js';
 import { buildStepTree, type CalleeHasSidecar, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
-import type { SpanConsumer } from '../pipeline/pipeline.js';
+import type { IntakeConsumer } from '../accounting/counted-once-ledger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
-import { findTraces, findTracesInEventStream, findTracesInExtraction, type FoundTraces } from './find-traces.js';
+import { findTraces, findTracesInEventStream, findTracesInExtraction, type FoundTraces, type TraceCandidate } from './find-traces.js';
 
 /**
  * Runs `work`, turning a stack overflow into a 400: JSON that parses can still nest too deeply for
@@ -88,7 +89,7 @@ function nowTimestamp(): TraceTimestamp {
 export class TraceIntake {
   constructor(
     private readonly mapper: SpanMapper,
-    private readonly consumer: SpanConsumer,
+    private readonly consumer: IntakeConsumer,
     private readonly options: IntakeOptions,
     private readonly metrics: SelfMetrics,
   ) {}
@@ -141,27 +142,67 @@ export class TraceIntake {
     return refuseStackOverflow(() => this.ingestFound(findTracesInExtraction(extraction), context));
   }
 
+  /**
+   * Reads every copy of every trace (each refused at its own path), and only then merges the copies
+   * of one trace id (repeated-traces.ts) and reads each merge, whose steps were all read already.
+   */
   private ingestFound(found: FoundTraces, context: IngestContext): AcceptedTrace[] {
-    const read: IntakeTrace[] = [];
-    const issues: FieldIssue[] = [...found.issues];
+    const issues = new IssueList();
+    issues.addAll(found.issues);
+    const readCopies = new Map<TraceCandidate, ReadResult>();
     for (const candidate of found.candidates) {
-      try {
-        const result = readResponseTrace(candidate.value, candidate.path, this.options);
-        const warnings = [...result.warnings, ...(candidate.envelope?.warnings ?? []), ...found.warnings];
-        read.push({ trace: result.trace, warnings, envelope: candidate.envelope });
-      } catch (error) {
-        if (!(error instanceof CollectorError) || error.code === 'A2A_ERR_NESTING_TOO_DEEP') throw error;
-        issues.push(...error.issues);
-      }
+      const result = readResponseTraceInto(candidate.value, candidate.path, this.options, issues);
+      if (result !== undefined) readCopies.set(candidate, result);
     }
-    if (issues.length > 0) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body holds invalid traces; nothing was accepted', issues);
+    const merged = issues.count === 0 ? dropRepeatedTraces(found.candidates) : [];
+    for (const candidate of merged) {
+      if (readCopies.has(candidate)) continue;
+      // A merge of valid copies can still pass the step limit.
+      const result = readResponseTraceInto(candidate.value, candidate.path, this.options, issues);
+      if (result !== undefined) readCopies.set(candidate, result);
+    }
+    if (issues.count > 0) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body holds invalid traces; nothing was accepted', issues);
+    const read: IntakeTrace[] = [];
+    for (const candidate of merged) {
+      const result = readCopies.get(candidate) as ReadResult;
+      const warnings = [...result.warnings, ...(candidate.envelope?.warnings ?? []), ...found.warnings];
+      read.push({ trace: result.trace, warnings, envelope: candidate.envelope });
+    }
     return this.accept(read, context);
   }
 
   /** Maps already-read traces and hands them to the pipeline. */
   accept(traces: readonly IntakeTrace[], context: IngestContext): AcceptedTrace[] {
-    const headerParent = parseTraceParent(context.traceparent);
     const receivedAt = nowTimestamp();
+    const { spans, accepted, stepCount } = this.map(traces, context, receivedAt);
+    const record: SpoolRecord = { version: 1, receivedAt, context: { traceparent: context.traceparent, service: context.service }, traces };
+    this.consumer.consume(spans, { toRecord: (taken) => Buffer.from(JSON.stringify({ ...record, taken })) });
+    this.metrics.receivedTraces.inc(accepted.length);
+    this.metrics.receivedSteps.inc(stepCount);
+    return accepted;
+  }
+
+  /** Resolves once everything accepted so far is durable; callers answer 202 only after it. */
+  durable(): Promise<void> {
+    return this.consumer.durable();
+  }
+
+  /**
+   * The spans a spool record's request was accepted with, mapped again as they were then (the ids
+   * are deterministic, the arrival time is in the record).
+   * @throws Error when the record is not one this version wrote.
+   */
+  spansOfRecord(payload: Buffer): ReadableSpan[] {
+    const record = JSON.parse(payload.toString('utf8')) as SpoolRecord & { taken?: readonly number[] | null };
+    if (record.version !== 1) throw new Error(`spool record version ${String(record.version)} is not readable by this collector`);
+    const context: IngestContext = { traceparent: record.context.traceparent ?? undefined, service: record.context.service ?? undefined };
+    const { spans } = this.map(record.traces, context, record.receivedAt);
+    const taken = record.taken ?? undefined;
+    return taken === undefined ? spans : taken.map((index) => spans[index]).filter((span): span is ReadableSpan => span !== undefined);
+  }
+
+  private map(traces: readonly IntakeTrace[], context: IngestContext, receivedAt: TraceTimestamp): { spans: ReadableSpan[]; accepted: AcceptedTrace[]; stepCount: number } {
+    const headerParent = parseTraceParent(context.traceparent);
     const service = context.service ?? this.options.defaultService;
     const spans: ReadableSpan[] = [];
     const accepted: AcceptedTrace[] = [];
@@ -193,9 +234,14 @@ export class TraceIntake {
       accepted.push({ traceId: otelTraceId, a2aTraceId: trace.traceId, stepCount: taken, linkedStepCount, warnings: allWarnings });
       stepCount += taken;
     }
-    this.consumer.consume(spans);
-    this.metrics.receivedTraces.inc(accepted.length);
-    this.metrics.receivedSteps.inc(stepCount);
-    return accepted;
+    return { spans, accepted, stepCount };
   }
+}
+
+/** What the spool keeps of an accepted request: enough to map it again exactly. */
+interface SpoolRecord {
+  readonly version: 1;
+  readonly receivedAt: TraceTimestamp;
+  readonly context: { readonly traceparent: string | undefined; readonly service: string | undefined };
+  readonly traces: readonly IntakeTrace[];
 }

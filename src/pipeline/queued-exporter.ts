@@ -30,6 +30,11 @@ export interface QueueOptions {
   readonly maxExportBatchSize?: number;
   /** How long a partial batch waits for more spans, in milliseconds. Default 200. */
   readonly scheduledDelayMillis?: number;
+  /**
+   * Called with a spool sequence once every span enqueued with it (and before it) was exported or
+   * given up on; with a spool, what is still queued at shutdown is kept there, not dropped.
+   */
+  readonly onDelivered?: ((sequence: number) => void) | undefined;
 }
 
 interface QueuedBatch {
@@ -39,6 +44,8 @@ interface QueuedBatch {
   taken: number;
   /** Estimated bytes of the spans not yet taken. */
   bytes: number;
+  /** The spool record the spans came from. */
+  readonly sequence: number | undefined;
 }
 
 /** An exporter behind a bounded byte queue. Callers MUST check {@link hasRoomFor} before {@link enqueue}. */
@@ -55,6 +62,8 @@ export class QueuedExporter {
   private draining: Promise<void> | undefined;
   private closed = false;
   private readonly dropLog: BurstLogger;
+  private readonly onDelivered: ((sequence: number) => void) | undefined;
+  private keptAtShutdown = 0;
 
   constructor(
     private readonly exporter: SpanExporter,
@@ -67,8 +76,14 @@ export class QueuedExporter {
     this.maxBatch = options.maxExportBatchSize ?? 512;
     this.delayMillis = options.scheduledDelayMillis ?? 200;
     this.dropLog = new BurstLogger(logger);
+    this.onDelivered = options.onDelivered;
     metrics.queueCapacityBytes.set({ exporter: this.name }, this.capacityBytes);
     metrics.queueBytes.set({ exporter: this.name }, 0);
+  }
+
+  /** Whether nothing is queued or being exported. */
+  get idle(): boolean {
+    return this.batches.length === 0 && this.draining === undefined;
   }
 
   /** Whether `bytes` more fit in the queue now. */
@@ -76,10 +91,16 @@ export class QueuedExporter {
     return !this.closed && this.queuedBytes + bytes <= this.capacityBytes;
   }
 
-  /** Adds spans to the queue; an export starts when a batch is full or the delay has passed. */
-  enqueue(spans: readonly ReadableSpan[], bytes: number): void {
-    if (spans.length === 0) return;
-    this.batches.push({ spans, taken: 0, bytes });
+  /**
+   * Adds spans to the queue; an export starts when a batch is full or the delay has passed.
+   * `sequence` is the spool record they came from (sequences MUST be enqueued in increasing order).
+   */
+  enqueue(spans: readonly ReadableSpan[], bytes: number, sequence?: number): void {
+    if (spans.length === 0) {
+      if (sequence !== undefined && this.batches.length === 0 && this.draining === undefined) this.onDelivered?.(sequence);
+      return;
+    }
+    this.batches.push({ spans, taken: 0, bytes, sequence });
     this.queuedBytes += bytes;
     this.queuedSpans += spans.length;
     this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
@@ -101,8 +122,16 @@ export class QueuedExporter {
 
   private async drain(): Promise<void> {
     while (this.batches.length > 0) {
-      const { spans, bytes } = this.takeBatch();
+      const { spans, bytes, completedSequence } = this.takeBatch();
       const result = await exportOnce(this.exporter, spans);
+      if (result.code !== ExportResultCode.SUCCESS && this.closed && this.onDelivered !== undefined) {
+        // Cut short by shutdown: the spans stay in the spool for the next start, neither sent nor dropped.
+        this.queuedBytes -= bytes;
+        this.queuedSpans -= spans.length;
+        this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
+        this.keptAtShutdown += spans.length;
+        return;
+      }
       this.queuedBytes -= bytes;
       this.queuedSpans -= spans.length;
       this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
@@ -118,13 +147,15 @@ export class QueuedExporter {
           error: result.error?.message,
         });
       }
+      if (completedSequence !== undefined) this.onDelivered?.(completedSequence);
     }
   }
 
   /** Takes up to `maxBatch` spans off the front of the queue, splitting a queued batch if needed. */
-  private takeBatch(): { spans: ReadableSpan[]; bytes: number } {
+  private takeBatch(): { spans: ReadableSpan[]; bytes: number; completedSequence: number | undefined } {
     const spans: ReadableSpan[] = [];
     let bytes = 0;
+    let completedSequence: number | undefined;
     while (spans.length < this.maxBatch && this.batches.length > 0) {
       const head = this.batches[0] as QueuedBatch;
       const left = head.spans.length - head.taken;
@@ -134,9 +165,12 @@ export class QueuedExporter {
       head.taken += count;
       head.bytes -= share;
       bytes += share;
-      if (head.taken === head.spans.length) this.batches.shift();
+      if (head.taken === head.spans.length) {
+        this.batches.shift();
+        completedSequence = head.sequence ?? completedSequence;
+      }
     }
-    return { spans, bytes };
+    return { spans, bytes, completedSequence };
   }
 
   /** Sends everything queued now and resolves when the queue is empty (or `timeoutMillis` passed). */
@@ -148,27 +182,33 @@ export class QueuedExporter {
     }
   }
 
-  /** Stops intake, drains what is queued (bounded by `timeoutMillis`), counts what is left as dropped, shuts the exporter down. */
+  /**
+   * Stops intake, drains what is queued (bounded by `timeoutMillis`), shuts the exporter down, and
+   * counts what is left as dropped; with a spool, what is left stays there for the next start.
+   */
   async shutdown(timeoutMillis = 30_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.forceFlush(timeoutMillis);
     if (this.timer !== undefined) clearTimeout(this.timer);
-    // What is still queued is dropped here and counted once; a batch in flight is counted by its own
-    // result, which the exporter's shutdown hastens (the retry decorator stops waiting).
+    // What is still queued is dropped here and counted once (kept, with a spool); a batch in flight is
+    // counted by its own result, which the exporter's shutdown hastens (the retry decorator stops waiting).
     let left = 0;
     for (const batch of this.batches) {
       left += batch.spans.length - batch.taken;
       this.queuedBytes -= batch.bytes;
     }
     this.batches.length = 0;
+    this.queuedSpans -= left;
     this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
-    if (left > 0) {
-      this.queuedSpans -= left;
+    await this.exporter.shutdown();
+    await within(this.draining, SHUTDOWN_SETTLE_MILLIS);
+    if (this.onDelivered !== undefined) {
+      left += this.keptAtShutdown;
+      if (left > 0) this.logger.log('warn', 'spans not yet exported are kept in the spool for the next start', { exporter: this.name, spans: left });
+    } else if (left > 0) {
       this.metrics.droppedSpans.inc({ exporter: this.name, reason: 'shutdown' }, left);
       this.logger.log('error', 'spans left in queue at shutdown', { exporter: this.name, spans: left });
     }
-    await this.exporter.shutdown();
-    await within(this.draining, SHUTDOWN_SETTLE_MILLIS);
   }
 }

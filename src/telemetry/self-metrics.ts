@@ -26,6 +26,11 @@ export class SelfMetrics {
   readonly ledgerBytes: Gauge;
   readonly ledgerCapacityBytes: Gauge;
   readonly ledgerEvictedTraces: Counter;
+  readonly spoolBytes: Gauge;
+  readonly spoolCapacityBytes: Gauge;
+  readonly spoolTruncatedBytes: Counter;
+  readonly spoolCorruptRecords: Counter;
+  readonly spoolReplayedSpans: Counter<'exporter'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -101,5 +106,54 @@ export class SelfMetrics {
       help: 'Traces the counted-once ledger forgot to stay within its bound; a copy arriving after that is counted again.',
       registers,
     });
+    this.spoolBytes = new Gauge({
+      name: 'a2a_collector_spool_bytes',
+      help: 'Bytes of the durable spool on disk (records some exporter may not have delivered yet).',
+      registers,
+    });
+    this.spoolCapacityBytes = new Gauge({
+      name: 'a2a_collector_spool_capacity_bytes',
+      help: 'Configured bound of the durable spool (spool.max_bytes).',
+      registers,
+    });
+    this.spoolTruncatedBytes = new Counter({
+      name: 'a2a_collector_spool_truncated_bytes_total',
+      help: 'Bytes of a torn record cut off the spool at start (a crash during a write; that request was never answered 202).',
+      registers,
+    });
+    this.spoolCorruptRecords = new Counter({
+      name: 'a2a_collector_spool_corrupt_records_total',
+      help: 'Spool records skipped at start because their checksum or content did not read back.',
+      registers,
+    });
+    this.spoolReplayedSpans = new Counter({
+      name: 'a2a_collector_spool_replayed_spans_total',
+      help: 'Spans sent again to an exporter from the spool after a restart (delivery is at least once).',
+      labelNames: ['exporter'],
+      registers,
+    });
+    this.inFlightBodyBytes = new Gauge({
+      name: 'a2a_collector_in_flight_body_bytes',
+      help: 'Bytes of the ingest request bodies being read now (bounded by server.max_in_flight_body_bytes).',
+      registers,
+    });
+    this.refusedConnections = new Counter({
+      name: 'a2a_collector_refused_connections_total',
+      help: 'Connections to the collector closed as soon as accepted because server.max_connections were open.',
+      registers,
+    });
+    this.storeDroppedSpans = new Counter({
+      name: 'a2a_collector_store_dropped_spans_total',
+      help: 'Spans the embedded store dropped, oldest first, from a trace it keeps: over its spans per trace, or alone over store.max_bytes.',
+      labelNames: ['reason'],
+      registers,
+    });
   }
+
+  /** Bytes of the ingest bodies being read now. */
+  readonly inFlightBodyBytes: Gauge;
+  /** Connections closed at once because `server.max_connections` were open. */
+  readonly refusedConnections: Counter;
+  /** Spans the embedded store dropped from a trace it keeps (`trace_span_limit`: over its spans per trace; `store_bytes`: alone over `store.max_bytes`). */
+  readonly storeDroppedSpans: Counter<'reason'>;
 }

@@ -19,10 +19,13 @@ export class SinkExporter implements SpanExporter {
   async shutdown(): Promise<void> {}
 }
 
-/** A collector for in-process tests (no listener until `start()`). */
-export function createTestCollector(config: unknown = {}, dependencies: CollectorDependencies = {}): { collector: Collector; sink: SinkExporter } {
+/**
+ * A collector for in-process tests (no listener until `start()`). Its spool is off unless the config
+ * turns it on: in-process collectors share a port number, and so would share a spool directory.
+ */
+export function createTestCollector(config: Record<string, unknown> = {}, dependencies: CollectorDependencies = {}): { collector: Collector; sink: SinkExporter } {
   const sink = new SinkExporter();
-  const collector = new Collector(validateConfig(config, builtInExporterFactories), {
+  const collector = new Collector(validateConfig({ spool: { enabled: false }, ...config }, builtInExporterFactories), {
     processMetrics: false,
     ...dependencies,
     extraConsumers: [sink, ...(dependencies.extraConsumers ?? [])],
