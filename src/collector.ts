@@ -103,6 +103,7 @@ export class Collector {
           })
         : undefined;
     const spool = this.spool;
+    const temporarySpool = config.spool.directory === undefined && config.server.port === 0;
 
     const queued = config.exporters.map((exporter) => {
       const factory = factories.get(exporter.type);
@@ -125,6 +126,8 @@ export class Collector {
           maxExportBatchSize: exporter.settings.batch.max_export_batch_size,
           scheduledDelayMillis: exporter.settings.batch.scheduled_delay_millis,
           onDelivered: spool === undefined ? undefined : (sequence) => spool.markDelivered(exporter.id, sequence),
+          // A temporary spool (port 0, no spool.directory) is gone after shutdown: nothing is kept in it.
+          keepsUndeliveredAtShutdown: spool !== undefined && !temporarySpool,
         },
         metrics,
         this.logger,

@@ -30,11 +30,13 @@ export interface QueueOptions {
   readonly maxExportBatchSize?: number;
   /** How long a partial batch waits for more spans, in milliseconds. Default 200. */
   readonly scheduledDelayMillis?: number;
-  /**
-   * Called with a spool sequence once every span enqueued with it (and before it) was exported or
-   * given up on; with a spool, what is still queued at shutdown is kept there, not dropped.
-   */
+  /** Called with a spool sequence once every span enqueued with it (and before it) was exported or given up on. */
   readonly onDelivered?: ((sequence: number) => void) | undefined;
+  /**
+   * What is still queued at shutdown stays in a spool that outlives the process, so it is kept, not
+   * dropped. Default false.
+   */
+  readonly keepsUndeliveredAtShutdown?: boolean;
 }
 
 interface QueuedBatch {
@@ -63,6 +65,7 @@ export class QueuedExporter {
   private closed = false;
   private readonly dropLog: BurstLogger;
   private readonly onDelivered: ((sequence: number) => void) | undefined;
+  private readonly keepsUndelivered: boolean;
   private keptAtShutdown = 0;
 
   constructor(
@@ -77,6 +80,7 @@ export class QueuedExporter {
     this.delayMillis = options.scheduledDelayMillis ?? 200;
     this.dropLog = new BurstLogger(logger);
     this.onDelivered = options.onDelivered;
+    this.keepsUndelivered = options.keepsUndeliveredAtShutdown ?? false;
     metrics.queueCapacityBytes.set({ exporter: this.name }, this.capacityBytes);
     metrics.queueBytes.set({ exporter: this.name }, 0);
   }
@@ -124,7 +128,7 @@ export class QueuedExporter {
     while (this.batches.length > 0) {
       const { spans, bytes, completedSequence } = this.takeBatch();
       const result = await exportOnce(this.exporter, spans);
-      if (result.code !== ExportResultCode.SUCCESS && this.closed && this.onDelivered !== undefined) {
+      if (result.code !== ExportResultCode.SUCCESS && this.closed && this.keepsUndelivered) {
         // Cut short by shutdown: the spans stay in the spool for the next start, neither sent nor dropped.
         this.queuedBytes -= bytes;
         this.queuedSpans -= spans.length;
@@ -203,7 +207,7 @@ export class QueuedExporter {
     this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
     await this.exporter.shutdown();
     await within(this.draining, SHUTDOWN_SETTLE_MILLIS);
-    if (this.onDelivered !== undefined) {
+    if (this.keepsUndelivered) {
       left += this.keptAtShutdown;
       if (left > 0) this.logger.log('warn', 'spans not yet exported are kept in the spool for the next start', { exporter: this.name, spans: left });
     } else if (left > 0) {
