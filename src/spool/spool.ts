@@ -76,6 +76,9 @@ export class Spool {
     const saved = this.readCursors();
     const tail = this.log.tailSequence - 1;
     for (const id of this.options.exporterIds) this.delivered.set(id, Math.min(saved.get(id) ?? tail, tail));
+    // Written now, before anything is appended: a process killed before its first cursor save must
+    // not leave exporters without a cursor, which the next start would read as new (at the end).
+    this.saveCursors();
     return report;
   }
 

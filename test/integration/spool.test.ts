@@ -85,6 +85,21 @@ describe('the durable spool', () => {
     await sink.close();
   });
 
+  it('sends what was accepted before a crash that came before any cursor save', async () => {
+    const directory = spoolDirectory();
+    const down = `http://127.0.0.1:${await freePort()}`;
+    // Never shut down before the second start: as if killed (the lock of this same process is taken over).
+    const crashed = createTestCollector({ spool: { directory }, exporters: { otlp: otlpExporter(down) } });
+    for (const n of [1, 2, 3]) assert.equal((await postJson(crashed.collector, '/v1/a2a/traces', trace(n))).status, 202);
+    const sink = await startOtlpJsonSink();
+    const restarted = createTestCollector({ spool: { directory }, exporters: { otlp: otlpExporter(sink.url) } });
+    await restarted.collector.forceFlush(5_000);
+    assert.deepEqual(sink.spans, EXPECTED_SPANS);
+    await restarted.collector.shutdown();
+    await crashed.collector.shutdown(100);
+    await sink.close();
+  });
+
   it('keeps a cursor per exporter: only the one that missed the records gets them after a restart', async () => {
     const directory = spoolDirectory();
     const up = await startOtlpJsonSink();
