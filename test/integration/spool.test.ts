@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -126,8 +126,12 @@ describe('the durable spool', () => {
     const { collector } = createTestCollector({ spool: { directory, max_bytes: 1200 }, exporters: { otlp: otlpExporter(down) } });
     assert.equal((await postJson(collector, '/v1/a2a/traces', trace(1))).status, 202);
     const before = await scrape(collector.app);
-    // One record: a 20-byte frame header and the request as read.
-    assert.deepEqual(metricSamples(before, 'a2a_collector_spool_bytes'), { '': 808 });
+    // One record, written before the 202: the gauge is what the segment files hold on disk.
+    const onDisk = readdirSync(directory)
+      .filter((name) => name.endsWith('.log'))
+      .reduce((total, name) => total + statSync(join(directory, name)).size, 0);
+    assert.ok(onDisk > 20 && onDisk <= 1200, `${onDisk} bytes on disk`);
+    assert.deepEqual(metricSamples(before, 'a2a_collector_spool_bytes'), { '': onDisk });
     const refused = await postJson(collector, '/v1/a2a/traces', trace(2));
     assert.equal(refused.status, 503);
     assert.equal(refused.headers.get('retry-after'), '5');
