@@ -28,7 +28,6 @@ import type { ExporterFactory } from './pipeline/exporter-factory.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { QueuedExporter } from './pipeline/queued-exporter.js';
 import { RetryingExporter } from './pipeline/retrying-exporter.js';
-import { estimateSpansBytes } from './pipeline/span-size.js';
 import { Spool } from './spool/spool.js';
 import { TraceStore } from './store/trace-store.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
@@ -125,6 +124,7 @@ export class Collector {
           queueSizeBytes: exporter.settings.sending_queue.queue_size_bytes,
           maxExportBatchSize: exporter.settings.batch.max_export_batch_size,
           scheduledDelayMillis: exporter.settings.batch.scheduled_delay_millis,
+          numConsumers: exporter.settings.sending_queue.num_consumers,
           onDelivered: spool === undefined ? undefined : (sequence) => spool.markDelivered(exporter.id, sequence),
           // A temporary spool (port 0, no spool.directory) is gone after shutdown: nothing is kept in it.
           keepsUndeliveredAtShutdown: spool !== undefined && !temporarySpool,
@@ -140,7 +140,12 @@ export class Collector {
       : undefined;
     if (this.store !== undefined) inProcess.push(this.store);
     inProcess.push(...(dependencies.extraConsumers ?? []));
-    this.pipeline = new Pipeline(queued, inProcess, spool);
+    this.pipeline = new Pipeline(
+      queued,
+      inProcess,
+      // A temporary spool (port 0, no spool.directory) is gone after shutdown: nothing is kept in it.
+      spool === undefined ? undefined : { spool, metrics, logger: this.logger, keepsUndelivered: !temporarySpool },
+    );
     const usage: UsageConsumer = config.metrics.enabled
       ? new SpanMetrics(this.registry, { maxLabelValues: config.metrics.max_label_values, maxSeries: config.metrics.max_series, currency: config.mapping.currency })
       : { recordUsage: () => {}, recordSettledTrace: () => {} };
@@ -181,7 +186,8 @@ export class Collector {
 
   /**
    * Opens the spool and takes back what it holds: every record rebuilds the ledger (remembered,
-   * not counted again) and the store, and goes to each exporter that had not delivered it.
+   * not counted again) and the store; each exporter's feed then reads, from its cursor on, what it
+   * had not delivered, as its queue has room.
    */
   private replaySpool(spool: Spool, queued: readonly QueuedExporter[], accounting: CountedOnceConsumer, metrics: SelfMetrics): void {
     const report = spool.open();
@@ -206,16 +212,14 @@ export class Collector {
       }
       accounting.replay(spans);
       this.pipeline.deliverInProcess(spans);
-      const bytes = estimateSpansBytes(spans);
       for (const queue of queued) {
-        if (record.sequence <= spool.deliveredThrough(queue.name)) continue;
-        queue.enqueue(spans, bytes, record.sequence);
-        replayed.set(queue.name, (replayed.get(queue.name) ?? 0) + spans.length);
+        if (record.sequence > spool.deliveredThrough(queue.name)) replayed.set(queue.name, (replayed.get(queue.name) ?? 0) + spans.length);
       }
     }
     for (const [exporter, spans] of replayed) metrics.spoolReplayedSpans.inc({ exporter }, spans);
     metrics.spoolCapacityBytes.set(spool.capacityBytes);
     if (replayed.size > 0) this.logger.log('info', 'spool replayed to exporters', { directory: spool.directory, spans: Object.fromEntries(replayed) });
+    this.pipeline.startFeeds((payload) => this.intake.spansOfRecord(payload), replayed);
   }
 
   /** Opens the HTTP listener. Resolves with the bound address (useful with port 0). */

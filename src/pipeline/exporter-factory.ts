@@ -10,8 +10,10 @@ import type { Logger } from '../telemetry/logger.js';
 /** The Collector's `sending_queue`, sized in bytes. */
 export const SendingQueueSchema = z
   .strictObject({
-    /** Most bytes (estimated) waiting for this exporter. Default 64 MiB. */
+    /** Most bytes (estimated) waiting for this exporter in memory; with a spool, more waits on disk. Default 64 MiB. */
     queue_size_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+    /** Most exports in flight at once. Default 10, as in the Collector. */
+    num_consumers: z.number().int().positive().max(1000).default(10),
   })
   .prefault({});
 

@@ -1,11 +1,15 @@
 /**
- * @module The fan-out between ingest and the exporters: admission (all queues, and the spool, must
- * have room, else the request is refused with 503 and nothing is half-accepted), the spool record,
- * then every queued exporter and every in-process consumer (the store) gets the spans.
+ * @module The fan-out between ingest and the exporters: admission (the spool, or without one every
+ * queue, must have room, else the request is refused with 503 and nothing is half-accepted), the
+ * spool record, then every exporter (through its spool feed, or straight into its queue) and every
+ * in-process consumer (the store) gets the spans.
  */
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CollectorError } from '../errors.js';
+import { SpoolFeed, type RecordDecoder } from '../spool/spool-feed.js';
 import type { Spool } from '../spool/spool.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { QueuedExporter } from './queued-exporter.js';
 import { estimateSpansBytes } from './span-size.js';
 
@@ -29,17 +33,66 @@ export interface SpanConsumer {
   durable(): Promise<void>;
 }
 
+/** A spool and what its feeds report to. */
+export interface PipelineSpool {
+  readonly spool: Spool;
+  readonly metrics: SelfMetrics;
+  readonly logger: Logger;
+  /** Whether what is undelivered at shutdown stays for the next start (false for a temporary spool). */
+  readonly keepsUndelivered: boolean;
+}
+
 /** The pipeline: queued exporters plus in-process consumers that never block. */
 export class Pipeline implements SpanConsumer {
+  /** One feed per queued exporter, in the same order, once {@link startFeeds} ran. */
+  private feeds: SpoolFeed[] | undefined;
+
   constructor(
     private readonly queued: readonly QueuedExporter[],
     private readonly inProcess: readonly SpanExporter[],
-    private readonly spool: Spool | undefined = undefined,
+    private readonly spooled: PipelineSpool | undefined = undefined,
     private readonly retryAfterSeconds = 5,
   ) {}
 
+  /**
+   * Starts reading the (opened) spool into the exporters' queues, from each one's cursor on.
+   * `replayedSpans` gives, per exporter, the spans after its cursor (a restart's backlog).
+   */
+  startFeeds(decode: RecordDecoder, replayedSpans: ReadonlyMap<string, number>): void {
+    const spooled = this.spooled;
+    if (spooled === undefined) return;
+    this.feeds = this.queued.map((queue) => {
+      const feed = new SpoolFeed(queue, spooled.spool, decode, spooled.metrics, spooled.logger, replayedSpans.get(queue.name) ?? 0);
+      queue.setRoomListener(() => feed.onRoom());
+      return feed;
+    });
+  }
+
   consume(spans: ReadableSpan[], source?: SpoolSource): void {
     const bytes = this.queued.length > 0 ? estimateSpansBytes(spans) : 0;
+    const feeds = source === undefined ? undefined : this.feeds;
+    if (feeds === undefined) this.admitToQueues(bytes);
+    let sequence: number | undefined;
+    if (feeds !== undefined && source !== undefined && this.spooled !== undefined && this.queued.length > 0) {
+      const spool = this.spooled.spool;
+      const record = source.toRecord();
+      if (!spool.hasRoomFor(record.length)) {
+        throw new CollectorError(
+          'A2A_ERR_SPOOL_FULL',
+          `the spool holds spool.max_bytes (${spool.capacityBytes}) of records an exporter has not delivered; retry later`,
+          [],
+          this.retryAfterSeconds,
+        );
+      }
+      sequence = spool.append(record);
+    }
+    if (feeds !== undefined && sequence !== undefined) for (const feed of feeds) feed.offer(spans, bytes, sequence);
+    else for (const queue of this.queued) queue.enqueue(spans, bytes);
+    this.deliverInProcess(spans);
+  }
+
+  /** Without a spool, every queue must have room now: their memory is all there is. */
+  private admitToQueues(bytes: number): void {
     for (const queue of this.queued) {
       // More than the queue can ever hold: retrying cannot help, so this is no 503.
       if (bytes > queue.capacityBytes) {
@@ -57,21 +110,6 @@ export class Pipeline implements SpanConsumer {
         );
       }
     }
-    let sequence: number | undefined;
-    if (this.spool !== undefined && source !== undefined && this.queued.length > 0) {
-      const record = source.toRecord();
-      if (!this.spool.hasRoomFor(record.length)) {
-        throw new CollectorError(
-          'A2A_ERR_SPOOL_FULL',
-          `the spool holds spool.max_bytes (${this.spool.capacityBytes}) of records an exporter has not delivered; retry later`,
-          [],
-          this.retryAfterSeconds,
-        );
-      }
-      sequence = this.spool.append(record);
-    }
-    for (const queue of this.queued) queue.enqueue(spans, bytes, sequence);
-    this.deliverInProcess(spans);
   }
 
   /** Hands spans to the in-process consumers only (the store), as a replay from the spool does. */
@@ -80,17 +118,26 @@ export class Pipeline implements SpanConsumer {
   }
 
   durable(): Promise<void> {
-    return this.spool?.durable() ?? Promise.resolve();
+    return this.spooled?.spool.durable() ?? Promise.resolve();
   }
 
-  /** Exports everything queued. */
-  async forceFlush(timeoutMillis?: number): Promise<void> {
-    await Promise.all(this.queued.map((queue) => queue.forceFlush(timeoutMillis)));
+  /** Exports everything queued, and everything the spool holds for an exporter. */
+  async forceFlush(timeoutMillis = 30_000): Promise<void> {
+    await this.flush(Date.now() + timeoutMillis);
   }
 
   /** Drains and shuts down every exporter, in-process consumers last. */
-  async shutdown(timeoutMillis?: number): Promise<void> {
-    await Promise.all(this.queued.map((queue) => queue.shutdown(timeoutMillis)));
+  async shutdown(timeoutMillis = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMillis;
+    await this.flush(deadline);
+    for (const feed of this.feeds ?? []) feed.stop(this.spooled?.keepsUndelivered ?? false);
+    await Promise.all(this.queued.map((queue) => queue.shutdown(Math.max(0, deadline - Date.now()))));
     await Promise.all(this.inProcess.map((consumer) => consumer.shutdown()));
+  }
+
+  private async flush(deadline: number): Promise<void> {
+    const feeds = this.feeds;
+    if (feeds !== undefined) await Promise.all(feeds.map((feed) => feed.flush(deadline)));
+    else await Promise.all(this.queued.map((queue) => queue.forceFlush(Math.max(0, deadline - Date.now()))));
   }
 }

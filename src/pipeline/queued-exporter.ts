@@ -1,6 +1,8 @@
 /**
  * @module One exporter's bounded queue (sized in bytes, the Collector's `sending_queue`) with
- * batching and a single export in flight, so that a slow backend only ever fills its own queue.
+ * batching and up to `num_consumers` exports in flight, so that a slow backend only ever fills its
+ * own queue. Batches may finish out of order; the spool cursor moves only past a record once every
+ * batch that held one of its spans (and every batch taken before them) has finished.
  */
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -30,6 +32,8 @@ export interface QueueOptions {
   readonly maxExportBatchSize?: number;
   /** How long a partial batch waits for more spans, in milliseconds. Default 200. */
   readonly scheduledDelayMillis?: number;
+  /** Most exports in flight at once (the Collector's `sending_queue.num_consumers`). Default 10. */
+  readonly numConsumers?: number;
   /** Called with a spool sequence once every span enqueued with it (and before it) was exported or given up on. */
   readonly onDelivered?: ((sequence: number) => void) | undefined;
   /**
@@ -50,6 +54,16 @@ interface QueuedBatch {
   readonly sequence: number | undefined;
 }
 
+/** One export call's share of the queue. */
+interface TakenBatch {
+  readonly spans: ReadableSpan[];
+  readonly bytes: number;
+  /** The spool record whose last span this batch holds, if any. */
+  readonly completedSequence: number | undefined;
+  /** Order in which batches were taken, so that completions are confirmed in that order. */
+  readonly ticket: number;
+}
+
 /** An exporter behind a bounded byte queue. Callers MUST check {@link hasRoomFor} before {@link enqueue}. */
 export class QueuedExporter {
   readonly name: string;
@@ -57,11 +71,19 @@ export class QueuedExporter {
   readonly capacityBytes: number;
   private readonly maxBatch: number;
   private readonly delayMillis: number;
+  private readonly numConsumers: number;
+  private onRoom: (() => void) | undefined;
   private readonly batches: QueuedBatch[] = [];
+  /** Bytes queued, the batches in flight included. */
   private queuedBytes = 0;
-  private queuedSpans = 0;
+  /** Spans queued and not yet taken by an export. */
+  private waitingSpans = 0;
   private timer: NodeJS.Timeout | undefined;
-  private draining: Promise<void> | undefined;
+  private readonly workers = new Set<Promise<void>>();
+  private nextTicket = 0;
+  /** The ticket whose completion is confirmed next; finished later tickets wait in `finished`. */
+  private confirmTicket = 0;
+  private readonly finished = new Map<number, number | undefined>();
   private closed = false;
   private readonly dropLog: BurstLogger;
   private readonly onDelivered: ((sequence: number) => void) | undefined;
@@ -78,6 +100,7 @@ export class QueuedExporter {
     this.capacityBytes = options.queueSizeBytes ?? 64 * 1024 * 1024;
     this.maxBatch = options.maxExportBatchSize ?? 512;
     this.delayMillis = options.scheduledDelayMillis ?? 200;
+    this.numConsumers = options.numConsumers ?? 10;
     this.dropLog = new BurstLogger(logger);
     this.onDelivered = options.onDelivered;
     this.keepsUndelivered = options.keepsUndeliveredAtShutdown ?? false;
@@ -87,7 +110,17 @@ export class QueuedExporter {
 
   /** Whether nothing is queued or being exported. */
   get idle(): boolean {
-    return this.batches.length === 0 && this.draining === undefined;
+    return this.batches.length === 0 && this.workers.size === 0;
+  }
+
+  /** Bytes (estimated) queued now, the batches in flight included. */
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Calls `listener` whenever an export finished and so made room in the queue (one listener: the spool's feed). */
+  setRoomListener(listener: () => void): void {
+    this.onRoom = listener;
   }
 
   /** Whether `bytes` more fit in the queue now. */
@@ -101,62 +134,77 @@ export class QueuedExporter {
    */
   enqueue(spans: readonly ReadableSpan[], bytes: number, sequence?: number): void {
     if (spans.length === 0) {
-      if (sequence !== undefined && this.batches.length === 0 && this.draining === undefined) this.onDelivered?.(sequence);
+      if (sequence !== undefined && this.idle) this.onDelivered?.(sequence);
       return;
     }
     this.batches.push({ spans, taken: 0, bytes, sequence });
     this.queuedBytes += bytes;
-    this.queuedSpans += spans.length;
+    this.waitingSpans += spans.length;
     this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
-    if (this.draining !== undefined) return;
-    if (this.queuedSpans >= this.maxBatch) this.startDrain();
+    if (this.workers.size >= this.numConsumers) return;
+    if (this.waitingSpans >= this.maxBatch) this.startDrain();
     else this.timer ??= setTimeout(() => this.startDrain(), this.delayMillis);
   }
 
+  /** Starts exports until `num_consumers` are in flight or nothing is left to take. */
   private startDrain(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-      if (this.batches.length > 0 && !this.closed) this.timer ??= setTimeout(() => this.startDrain(), this.delayMillis);
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.batches.length > 0) {
-      const { spans, bytes, completedSequence } = this.takeBatch();
-      const result = await exportOnce(this.exporter, spans);
-      if (result.code !== ExportResultCode.SUCCESS && this.closed && this.keepsUndelivered) {
-        // Cut short by shutdown: the spans stay in the spool for the next start, neither sent nor dropped.
-        this.queuedBytes -= bytes;
-        this.queuedSpans -= spans.length;
-        this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
-        this.keptAtShutdown += spans.length;
-        return;
-      }
-      this.queuedBytes -= bytes;
-      this.queuedSpans -= spans.length;
-      this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
-      if (result.code === ExportResultCode.SUCCESS) {
-        this.metrics.exportedSpans.inc({ exporter: this.name }, spans.length);
-      } else {
-        const reason = isPermanent(result) ? 'permanent_error' : 'retries_exhausted';
-        this.metrics.droppedSpans.inc({ exporter: this.name, reason }, spans.length);
-        this.dropLog.log('error', 'exporter dropped spans', {
-          exporter: this.name,
-          reason,
-          spans: spans.length,
-          error: result.error?.message,
-        });
-      }
-      if (completedSequence !== undefined) this.onDelivered?.(completedSequence);
+    while (this.workers.size < this.numConsumers && this.waitingSpans > 0) {
+      const worker: Promise<void> = this.exportBatch(this.takeBatch()).finally(() => {
+        this.workers.delete(worker);
+        if (this.closed) return;
+        // A full batch goes at once; a partial one waits for more spans, as a first one does.
+        if (this.waitingSpans >= this.maxBatch) this.startDrain();
+        else if (this.waitingSpans > 0) this.timer ??= setTimeout(() => this.startDrain(), this.delayMillis);
+        this.onRoom?.();
+      });
+      this.workers.add(worker);
     }
   }
 
+  private async exportBatch(batch: TakenBatch): Promise<void> {
+    const { spans, bytes } = batch;
+    const result = await exportOnce(this.exporter, spans);
+    this.queuedBytes -= bytes;
+    this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
+    if (result.code !== ExportResultCode.SUCCESS && this.closed && this.keepsUndelivered) {
+      // Cut short by shutdown: the spans stay in the spool for the next start, neither sent nor
+      // dropped, and the cursor never moves past them (their ticket is never confirmed).
+      this.keptAtShutdown += spans.length;
+      return;
+    }
+    if (result.code === ExportResultCode.SUCCESS) {
+      this.metrics.exportedSpans.inc({ exporter: this.name }, spans.length);
+    } else {
+      const reason = isPermanent(result) ? 'permanent_error' : 'retries_exhausted';
+      this.metrics.droppedSpans.inc({ exporter: this.name, reason }, spans.length);
+      this.dropLog.log('error', 'exporter dropped spans', {
+        exporter: this.name,
+        reason,
+        spans: spans.length,
+        error: result.error?.message,
+      });
+    }
+    this.confirm(batch);
+  }
+
+  /** Confirms a finished batch; tells the spool the newest record every batch up to it completed. */
+  private confirm(batch: TakenBatch): void {
+    this.finished.set(batch.ticket, batch.completedSequence);
+    let delivered: number | undefined;
+    while (this.finished.has(this.confirmTicket)) {
+      delivered = this.finished.get(this.confirmTicket) ?? delivered;
+      this.finished.delete(this.confirmTicket);
+      this.confirmTicket++;
+    }
+    if (delivered !== undefined) this.onDelivered?.(delivered);
+  }
+
   /** Takes up to `maxBatch` spans off the front of the queue, splitting a queued batch if needed. */
-  private takeBatch(): { spans: ReadableSpan[]; bytes: number; completedSequence: number | undefined } {
+  private takeBatch(): TakenBatch {
     const spans: ReadableSpan[] = [];
     let bytes = 0;
     let completedSequence: number | undefined;
@@ -174,15 +222,21 @@ export class QueuedExporter {
         completedSequence = head.sequence ?? completedSequence;
       }
     }
-    return { spans, bytes, completedSequence };
+    this.waitingSpans -= spans.length;
+    return { spans, bytes, completedSequence, ticket: this.nextTicket++ };
+  }
+
+  /** Resolves once every export in flight now has finished. */
+  private inFlight(): Promise<void> | undefined {
+    return this.workers.size === 0 ? undefined : Promise.all(this.workers).then(() => undefined);
   }
 
   /** Sends everything queued now and resolves when the queue is empty (or `timeoutMillis` passed). */
   async forceFlush(timeoutMillis = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMillis;
-    while ((this.batches.length > 0 || this.draining !== undefined) && Date.now() < deadline) {
+    while (!this.idle && Date.now() < deadline) {
       this.startDrain();
-      await within(this.draining, deadline - Date.now());
+      await within(this.inFlight(), deadline - Date.now());
     }
   }
 
@@ -203,10 +257,10 @@ export class QueuedExporter {
       this.queuedBytes -= batch.bytes;
     }
     this.batches.length = 0;
-    this.queuedSpans -= left;
+    this.waitingSpans -= left;
     this.metrics.queueBytes.set({ exporter: this.name }, this.queuedBytes);
     await this.exporter.shutdown();
-    await within(this.draining, SHUTDOWN_SETTLE_MILLIS);
+    await within(this.inFlight(), SHUTDOWN_SETTLE_MILLIS);
     if (this.keepsUndelivered) {
       left += this.keptAtShutdown;
       if (left > 0) this.logger.log('warn', 'spans not yet exported are kept in the spool for the next start', { exporter: this.name, spans: left });

@@ -87,6 +87,16 @@ export class Spool {
     return this.log.read(this.oldestUndelivered());
   }
 
+  /** Every record from `sequence` on that is written, oldest first. */
+  read(fromSequence: number): Generator<LogRecord> {
+    return this.log.read(fromSequence);
+  }
+
+  /** The sequence of the newest record appended (0 when there is none). */
+  get lastSequence(): number {
+    return this.log.tailSequence - 1;
+  }
+
   /** The last record `exporterId` delivered. */
   deliveredThrough(exporterId: string): number {
     return this.delivered.get(exporterId) ?? this.log.tailSequence - 1;

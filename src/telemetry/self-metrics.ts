@@ -31,6 +31,7 @@ export class SelfMetrics {
   readonly spoolTruncatedBytes: Counter;
   readonly spoolCorruptRecords: Counter;
   readonly spoolReplayedSpans: Counter<'exporter'>;
+  readonly spoolBacklogSpans: Gauge<'exporter'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -128,7 +129,13 @@ export class SelfMetrics {
     });
     this.spoolReplayedSpans = new Counter({
       name: 'a2a_collector_spool_replayed_spans_total',
-      help: 'Spans sent again to an exporter from the spool after a restart (delivery is at least once).',
+      help: 'Spans an exporter had not delivered before a restart, taken back from the spool to be sent again (delivery is at least once).',
+      labelNames: ['exporter'],
+      registers,
+    });
+    this.spoolBacklogSpans = new Gauge({
+      name: 'a2a_collector_spool_backlog_spans',
+      help: "Accepted spans waiting for an exporter on disk only: its queue was full (a slow or down backend), or they were accepted before a restart. They are read back as the queue drains.",
       labelNames: ['exporter'],
       registers,
     });

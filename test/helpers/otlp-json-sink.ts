@@ -18,31 +18,49 @@ export interface OtlpJsonSink {
   readonly spans: string[];
   /** Requests received. */
   readonly requests: () => number;
+  /** Most requests it was answering at once. */
+  readonly mostConcurrent: () => number;
   close(): Promise<void>;
 }
 
-/** Starts a sink on a free loopback port. */
-export async function startOtlpJsonSink(): Promise<OtlpJsonSink> {
+/** Where the sink listens and how slowly it answers. */
+export interface OtlpJsonSinkOptions {
+  /** Default: a free one. */
+  readonly port?: number;
+  /** How long each request waits before it is answered (and its spans recorded), in milliseconds. Default 0. */
+  readonly answerDelayMillis?: number;
+}
+
+/** Starts a sink on a loopback port. */
+export async function startOtlpJsonSink(options: OtlpJsonSinkOptions = {}): Promise<OtlpJsonSink> {
   const spans: string[] = [];
   let requests = 0;
+  let concurrent = 0;
+  let mostConcurrent = 0;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
+    concurrent++;
+    mostConcurrent = Math.max(mostConcurrent, concurrent);
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      requests++;
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpJsonRequest;
-      for (const resource of body.resourceSpans ?? []) {
-        for (const scope of resource.scopeSpans ?? []) for (const span of scope.spans ?? []) spans.push(`${span.traceId}/${span.spanId} ${span.name}`);
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      setTimeout(() => {
+        requests++;
+        concurrent--;
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpJsonRequest;
+        for (const resource of body.resourceSpans ?? []) {
+          for (const scope of resource.scopeSpans ?? []) for (const span of scope.spans ?? []) spans.push(`${span.traceId}/${span.spanId} ${span.name}`);
+        }
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      }, options.answerDelayMillis ?? 0);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
     requests: () => requests,
+    mostConcurrent: () => mostConcurrent,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

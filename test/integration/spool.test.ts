@@ -120,6 +120,53 @@ describe('the durable spool', () => {
     await Promise.all([up.close(), later.close()]);
   });
 
+  it('takes a backlog larger than the in-memory queue onto disk, and sends all of it once the backend is back', async () => {
+    const directory = spoolDirectory();
+    const port = await freePort();
+    const exporter = { ...otlpExporter(`http://127.0.0.1:${port}`), sending_queue: { queue_size_bytes: 4000 } };
+    const { collector } = createTestCollector({ spool: { directory }, exporters: { otlp: exporter } });
+    // Forty two-span traces: about ten times what the queue holds in memory, and every one is accepted.
+    for (let n = 1; n <= 40; n++) assert.equal((await postJson(collector, '/v1/a2a/traces', trace(n))).status, 202, `trace ${n}`);
+    const during = await scrape(collector.app);
+    const inMemory = metricSamples(during, 'a2a_collector_queue_bytes')['{exporter="otlp"}'] ?? -1;
+    assert.ok(inMemory > 0 && inMemory <= 4000, `${inMemory} bytes in memory`);
+    const onDisk = metricSamples(during, 'a2a_collector_spool_backlog_spans')['{exporter="otlp"}'] ?? -1;
+    assert.ok(onDisk >= 60 && onDisk < 80, `${onDisk} spans on disk only`);
+
+    const sink = await startOtlpJsonSink({ port });
+    await collector.forceFlush(20_000);
+    const expected = Array.from({ length: 40 }, (_, i) => {
+      const nn = String(i + 1).padStart(2, '0');
+      return [`4bf92f3577b34da6a3ce929d0e0e47${nn}/00f067aa0ba903${nn} host host-${i + 1}`, `4bf92f3577b34da6a3ce929d0e0e47${nn}/00f067aa0ba902${nn} execute_tool tool-${i + 1}`];
+    }).flat();
+    assert.deepEqual([...sink.spans].sort(), expected.sort());
+    const after = await scrape(collector.app);
+    assert.deepEqual(metricSamples(after, 'a2a_collector_spool_backlog_spans'), { '{exporter="otlp"}': 0 });
+    assert.deepEqual(metricSamples(after, 'a2a_collector_exported_spans_total'), { '{exporter="otlp"}': 80 });
+    assert.deepEqual(metricSamples(after, 'a2a_collector_dropped_spans_total'), {});
+    await collector.shutdown();
+    await sink.close();
+  });
+
+  it('exports up to num_consumers batches at once, and its cursor still ends past every record', async () => {
+    const directory = spoolDirectory();
+    const sink = await startOtlpJsonSink({ answerDelayMillis: 200 });
+    const exporter = { ...otlpExporter(sink.url), sending_queue: { num_consumers: 3 }, batch: { max_export_batch_size: 2, scheduled_delay_millis: 10 } };
+    const first = createTestCollector({ spool: { directory }, exporters: { otlp: exporter } });
+    assert.equal((await postJson(first.collector, '/v1/a2a/traces', [1, 2, 3, 4, 5, 6].map(trace))).status, 202);
+    await first.collector.forceFlush(10_000);
+    assert.equal(sink.mostConcurrent(), 3);
+    assert.equal(sink.spans.length, 12);
+    assert.equal(new Set(sink.spans).size, 12);
+    await first.collector.shutdown();
+    const second = createTestCollector({ spool: { directory }, exporters: { otlp: exporter } });
+    await second.collector.forceFlush(5_000);
+    assert.equal(sink.spans.length, 12, 'nothing is sent again after a restart');
+    assert.deepEqual(metricSamples(await scrape(second.collector.app), 'a2a_collector_spool_replayed_spans_total'), {});
+    await second.collector.shutdown();
+    await sink.close();
+  });
+
   it('answers 503 with Retry-After once the spool is full, and changes nothing', async () => {
     const directory = spoolDirectory();
     const down = `http://127.0.0.1:${await freePort()}`;

@@ -116,7 +116,7 @@ describe('QueuedExporter shutdown accounting', () => {
     const metrics = new SelfMetrics(registry);
     const inner = new ScriptedExporter(() => failed('503 Service Unavailable'));
     const retrying = new RetryingExporter(inner, { initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
-    const queue = new QueuedExporter(retrying, { name: 'q', maxExportBatchSize: 10, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    const queue = new QueuedExporter(retrying, { name: 'q', maxExportBatchSize: 10, scheduledDelayMillis: 0, numConsumers: 1 }, metrics, silentLogger);
     queue.enqueue(fakeSpans(100), 1000);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await queue.shutdown(50);
@@ -129,5 +129,81 @@ describe('QueuedExporter shutdown accounting', () => {
     assert.equal(await metricValue(registry, 'a2a_collector_dropped_spans_total', { exporter: 'q', reason: 'retries_exhausted' }), 10, 'the batch in flight');
     assert.equal(await metricValue(registry, 'a2a_collector_queue_bytes', { exporter: 'q' }), 0);
     assert.equal(inner.calls.length, callsAtShutdown, 'no export after shutdown');
+  });
+});
+
+/** An exporter whose calls finish only when the test says so, so that completions can come in any order. */
+class GatedExporter implements SpanExporter {
+  readonly pending: Array<{ spans: number; finish: () => void }> = [];
+  inFlight = 0;
+  mostInFlight = 0;
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    this.pending.push({
+      spans: spans.length,
+      finish: () => {
+        this.inFlight--;
+        done(ok);
+      },
+    });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const turns = (n: number) => new Promise<void>((resolve) => setTimeout(resolve, n));
+
+describe('QueuedExporter with several exports in flight', () => {
+  it('keeps at most num_consumers exports in flight', async () => {
+    const inner = new GatedExporter();
+    const queue = new QueuedExporter(inner, { name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 1, numConsumers: 3 }, new SelfMetrics(new Registry()), silentLogger);
+    queue.enqueue(fakeSpans(10), 100);
+    await turns(20);
+    assert.deepEqual(
+      inner.pending.map((call) => call.spans),
+      [2, 2, 2],
+    );
+    assert.equal(inner.inFlight, 3);
+    for (let done = 0; done < 5; done++) {
+      inner.pending[done]?.finish();
+      await turns(20);
+    }
+    assert.deepEqual(
+      inner.pending.map((call) => call.spans),
+      [2, 2, 2, 2, 2],
+    );
+    assert.equal(inner.mostInFlight, 3);
+    await queue.shutdown(1_000);
+  });
+
+  it('moves the spool cursor past a record only once every batch before it finished, whatever order they finish in', async () => {
+    const inner = new GatedExporter();
+    const delivered: number[] = [];
+    const queue = new QueuedExporter(
+      inner,
+      { name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 1, numConsumers: 4, onDelivered: (sequence) => delivered.push(sequence) },
+      new SelfMetrics(new Registry()),
+      silentLogger,
+    );
+    // Record 1 is split over batches 0 and 1; records 2 and 3 are one batch each.
+    queue.enqueue(fakeSpans(4), 40, 1);
+    queue.enqueue(fakeSpans(2), 20, 2);
+    queue.enqueue(fakeSpans(2), 20, 3);
+    await turns(20);
+    assert.equal(inner.pending.length, 4);
+    const finish = async (call: number) => {
+      inner.pending[call]?.finish();
+      await turns(5);
+    };
+    await finish(3);
+    await finish(1);
+    assert.deepEqual(delivered, [], 'batch 0, which holds half of record 1, is still in flight');
+    await finish(0);
+    assert.deepEqual(delivered, [1], 'records 1 done; record 2 (batch 2) still in flight, so record 3 waits');
+    await finish(2);
+    assert.deepEqual(delivered, [1, 3]);
+    await queue.shutdown(1_000);
   });
 });
