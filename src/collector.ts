@@ -25,7 +25,7 @@ import { createNodeListener } from './ingest/node-listener.js';
 import { TraceIntake } from './ingest/trace-intake.js';
 import { SpanMapper } from './mapping/to-readable-spans.js';
 import type { ExporterFactory } from './pipeline/exporter-factory.js';
-import { Pipeline } from './pipeline/pipeline.js';
+import { Pipeline, type InProcessConsumer } from './pipeline/pipeline.js';
 import { QueuedExporter } from './pipeline/queued-exporter.js';
 import { RetryingExporter } from './pipeline/retrying-exporter.js';
 import { Spool } from './spool/spool.js';
@@ -134,18 +134,19 @@ export class Collector {
       );
     });
 
-    const inProcess: SpanExporter[] = [];
+    const inProcess: InProcessConsumer[] = [];
     this.store = config.store.enabled
       ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes, maxSpansPerTrace: config.mapping.max_steps_per_trace }, metrics)
       : undefined;
-    if (this.store !== undefined) inProcess.push(this.store);
-    inProcess.push(...(dependencies.extraConsumers ?? []));
-    this.pipeline = new Pipeline(
-      queued,
-      inProcess,
+    if (this.store !== undefined) inProcess.push({ name: 'store', consumer: this.store });
+    (dependencies.extraConsumers ?? []).forEach((consumer, index) => inProcess.push({ name: `extra/${index}`, consumer }));
+    this.pipeline = new Pipeline(queued, inProcess, {
+      metrics,
+      logger: this.logger,
+      spool,
       // A temporary spool (port 0, no spool.directory) is gone after shutdown: nothing is kept in it.
-      spool === undefined ? undefined : { spool, metrics, logger: this.logger, keepsUndelivered: !temporarySpool },
-    );
+      keepsUndelivered: !temporarySpool,
+    });
     const usage: UsageConsumer = config.metrics.enabled
       ? new SpanMetrics(this.registry, { maxLabelValues: config.metrics.max_label_values, maxSeries: config.metrics.max_series, currency: config.mapping.currency })
       : { recordUsage: () => {}, recordSettledTrace: () => {} };
@@ -161,7 +162,7 @@ export class Collector {
       resourceAttributes: config.service.resource_attributes,
       collectorVersion: COLLECTOR_VERSION,
     });
-    const accounting = new CountedOnceConsumer(this.ledger, this.pipeline);
+    const accounting = new CountedOnceConsumer(this.ledger, this.pipeline, metrics, this.logger);
     this.intake = new TraceIntake(
       mapper,
       accounting,

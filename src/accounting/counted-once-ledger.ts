@@ -9,7 +9,8 @@ import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as names from '../mapping/attribute-names.js';
 import { RoundedSum } from '../model/cost-arithmetic.js';
-import type { SpanConsumer } from '../pipeline/pipeline.js';
+import { contain, type SpanConsumer } from '../pipeline/pipeline.js';
+import { BurstLogger, type Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 /** What one accepted span adds to the metrics. */
@@ -377,18 +378,28 @@ export interface IntakeConsumer {
  * remembers them once the pipeline has taken them (a refused request changes nothing).
  */
 export class CountedOnceConsumer implements IntakeConsumer {
+  private readonly failureLog: BurstLogger;
+
   constructor(
     private readonly ledger: CountedOnceLedger,
     private readonly downstream: SpanConsumer,
-  ) {}
+    private readonly metrics: SelfMetrics,
+    logger: Logger,
+  ) {
+    this.failureLog = new BurstLogger(logger);
+  }
 
-  /** Takes the spans of one request; `source` is what the spool writes down. */
+  /**
+   * Takes the spans of one request; `source` is what the spool writes down. A refusal downstream
+   * (no room) changes nothing here; once downstream took the spans, the request is accepted, and
+   * the ledger's commit cannot take that back (see {@link contain}).
+   */
   consume(spans: ReadableSpan[], source?: ReplayableSource): void {
     const plan = this.ledger.plan(spans);
     if (plan.spans.length > 0) {
       this.downstream.consume(plan.spans, source === undefined ? undefined : { toRecord: () => source.toRecord(plan.indices) });
     }
-    this.ledger.commit(plan);
+    contain('ledger', () => this.ledger.commit(plan), this.metrics, this.failureLog);
   }
 
   /** Takes again what a spool record held, after a restart: remembered, not counted. */

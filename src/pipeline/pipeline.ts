@@ -8,7 +8,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CollectorError } from '../errors.js';
 import { SpoolFeed, type RecordDecoder } from '../spool/spool-feed.js';
 import type { Spool } from '../spool/spool.js';
-import type { Logger } from '../telemetry/logger.js';
+import { BurstLogger, type Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { QueuedExporter } from './queued-exporter.js';
 import { estimateSpansBytes } from './span-size.js';
@@ -33,36 +33,67 @@ export interface SpanConsumer {
   durable(): Promise<void>;
 }
 
-/** A spool and what its feeds report to. */
-export interface PipelineSpool {
-  readonly spool: Spool;
+/** A consumer in this process (the store), by name for metrics and logs. */
+export interface InProcessConsumer {
+  readonly name: string;
+  readonly consumer: SpanExporter;
+}
+
+/** What the pipeline runs with besides its exporters. */
+export interface PipelineOptions {
   readonly metrics: SelfMetrics;
   readonly logger: Logger;
-  /** Whether what is undelivered at shutdown stays for the next start (false for a temporary spool). */
-  readonly keepsUndelivered: boolean;
+  /** The durable spool, if there is one. */
+  readonly spool?: Spool | undefined;
+  /** Whether what is undelivered at shutdown stays in the spool for the next start (false for a temporary spool). */
+  readonly keepsUndelivered?: boolean;
+  /** `Retry-After` of a 503 when there is no room. Default 5. */
+  readonly retryAfterSeconds?: number;
+}
+
+/**
+ * Runs `effect`, the part of taking an accepted request that comes after the point of no return
+ * (admission passed, the record spooled, the exporters fed): a throw there is a bug in what it
+ * runs, not a reason to answer that the request was refused, since it was not. So it is logged
+ * (once per burst) and counted in `a2a_collector_consumer_errors_total{consumer}`, and the other
+ * consumers still get the spans.
+ */
+export function contain(name: string, effect: () => void, metrics: SelfMetrics, log: BurstLogger): void {
+  try {
+    effect();
+  } catch (error) {
+    metrics.consumerErrors.inc({ consumer: name });
+    log.log('error', 'a consumer failed on accepted spans; they stay accepted and exported', { consumer: name, error: (error as Error).message });
+  }
 }
 
 /** The pipeline: queued exporters plus in-process consumers that never block. */
 export class Pipeline implements SpanConsumer {
   /** One feed per queued exporter, in the same order, once {@link startFeeds} ran. */
   private feeds: SpoolFeed[] | undefined;
+  private readonly spool: Spool | undefined;
+  private readonly retryAfterSeconds: number;
+  private readonly consumerLog: BurstLogger;
 
   constructor(
     private readonly queued: readonly QueuedExporter[],
-    private readonly inProcess: readonly SpanExporter[],
-    private readonly spooled: PipelineSpool | undefined = undefined,
-    private readonly retryAfterSeconds = 5,
-  ) {}
+    private readonly inProcess: readonly InProcessConsumer[],
+    private readonly options: PipelineOptions,
+  ) {
+    this.spool = options.spool;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    this.consumerLog = new BurstLogger(options.logger);
+  }
 
   /**
    * Starts reading the (opened) spool into the exporters' queues, from each one's cursor on.
    * `replayedSpans` gives, per exporter, the spans after its cursor (a restart's backlog).
    */
   startFeeds(decode: RecordDecoder, replayedSpans: ReadonlyMap<string, number>): void {
-    const spooled = this.spooled;
-    if (spooled === undefined) return;
+    const spool = this.spool;
+    if (spool === undefined) return;
     this.feeds = this.queued.map((queue) => {
-      const feed = new SpoolFeed(queue, spooled.spool, decode, spooled.metrics, spooled.logger, replayedSpans.get(queue.name) ?? 0);
+      const feed = new SpoolFeed(queue, spool, decode, this.options.metrics, this.options.logger, replayedSpans.get(queue.name) ?? 0);
       queue.setRoomListener(() => feed.onRoom());
       return feed;
     });
@@ -73,8 +104,8 @@ export class Pipeline implements SpanConsumer {
     const feeds = source === undefined ? undefined : this.feeds;
     if (feeds === undefined) this.admitToQueues(bytes);
     let sequence: number | undefined;
-    if (feeds !== undefined && source !== undefined && this.spooled !== undefined && this.queued.length > 0) {
-      const spool = this.spooled.spool;
+    const spool = this.spool;
+    if (feeds !== undefined && source !== undefined && spool !== undefined && this.queued.length > 0) {
       const record = source.toRecord();
       if (!spool.hasRoomFor(record.length)) {
         throw new CollectorError(
@@ -114,11 +145,11 @@ export class Pipeline implements SpanConsumer {
 
   /** Hands spans to the in-process consumers only (the store), as a replay from the spool does. */
   deliverInProcess(spans: ReadableSpan[]): void {
-    for (const consumer of this.inProcess) consumer.export(spans, () => {});
+    for (const { name, consumer } of this.inProcess) contain(name, () => consumer.export(spans, () => {}), this.options.metrics, this.consumerLog);
   }
 
   durable(): Promise<void> {
-    return this.spooled?.spool.durable() ?? Promise.resolve();
+    return this.spool?.durable() ?? Promise.resolve();
   }
 
   /** Exports everything queued, and everything the spool holds for an exporter. */
@@ -130,9 +161,9 @@ export class Pipeline implements SpanConsumer {
   async shutdown(timeoutMillis = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMillis;
     await this.flush(deadline);
-    for (const feed of this.feeds ?? []) feed.stop(this.spooled?.keepsUndelivered ?? false);
+    for (const feed of this.feeds ?? []) feed.stop(this.options.keepsUndelivered ?? false);
     await Promise.all(this.queued.map((queue) => queue.shutdown(Math.max(0, deadline - Date.now()))));
-    await Promise.all(this.inProcess.map((consumer) => consumer.shutdown()));
+    await Promise.all(this.inProcess.map(({ consumer }) => consumer.shutdown()));
   }
 
   private async flush(deadline: number): Promise<void> {

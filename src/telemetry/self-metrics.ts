@@ -32,6 +32,7 @@ export class SelfMetrics {
   readonly spoolCorruptRecords: Counter;
   readonly spoolReplayedSpans: Counter<'exporter'>;
   readonly spoolBacklogSpans: Gauge<'exporter'>;
+  readonly consumerErrors: Counter<'consumer'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -131,6 +132,12 @@ export class SelfMetrics {
       name: 'a2a_collector_spool_replayed_spans_total',
       help: 'Spans an exporter had not delivered before a restart, taken back from the spool to be sent again (delivery is at least once).',
       labelNames: ['exporter'],
+      registers,
+    });
+    this.consumerErrors = new Counter({
+      name: 'a2a_collector_consumer_errors_total',
+      help: 'Accepted requests an in-process consumer (the store, the counted-once ledger and its span metrics) failed on, a bug: the request stays accepted, spooled and exported.',
+      labelNames: ['consumer'],
       registers,
     });
     this.spoolBacklogSpans = new Gauge({
