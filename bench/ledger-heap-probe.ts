@@ -16,7 +16,7 @@ if (gc === undefined) throw new Error('run with node --expose-gc');
 const spansPerTrace = Number(process.argv[2] ?? 10);
 const totalSpans = 100_000;
 const mapper = new SpanMapper();
-const ledger = new CountedOnceLedger({ maxBytes: Number.MAX_SAFE_INTEGER, settleMillis: 60_000 }, { recordUsage() {}, recordSettledTrace() {} }, new SelfMetrics(new Registry()));
+const ledger = new CountedOnceLedger({ maxBytes: Number.MAX_SAFE_INTEGER, settleMillis: 60_000 }, { record() {} }, new SelfMetrics(new Registry()));
 
 function spansOf(seed: number) {
   const steps = Array.from({ length: spansPerTrace }, (_, i) => ({ step_id: `step-${i}`, parent_step_id: null, call_type: 'TOOL', name: 'search', cost: 0.1, end_time: '2026-03-10T21:23:14Z' }));

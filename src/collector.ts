@@ -25,7 +25,7 @@ import { createNodeListener } from './ingest/node-listener.js';
 import { TraceIntake } from './ingest/trace-intake.js';
 import { SpanMapper } from './mapping/to-readable-spans.js';
 import type { ExporterFactory } from './pipeline/exporter-factory.js';
-import { Pipeline, type InProcessConsumer } from './pipeline/pipeline.js';
+import { afterAcceptance, Pipeline, type InProcessConsumer } from './pipeline/pipeline.js';
 import { QueuedExporter } from './pipeline/queued-exporter.js';
 import { RetryingExporter } from './pipeline/retrying-exporter.js';
 import { Spool } from './spool/spool.js';
@@ -138,8 +138,9 @@ export class Collector {
     this.store = config.store.enabled
       ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes, maxSpansPerTrace: config.mapping.max_steps_per_trace }, metrics)
       : undefined;
-    if (this.store !== undefined) inProcess.push({ name: 'store', consumer: this.store });
-    (dependencies.extraConsumers ?? []).forEach((consumer, index) => inProcess.push({ name: `extra/${index}`, consumer }));
+    const store = this.store;
+    if (store !== undefined) inProcess.push({ name: 'store', stage: (spans) => store.stage(spans), shutdown: () => store.shutdown() });
+    (dependencies.extraConsumers ?? []).forEach((consumer, index) => inProcess.push(afterAcceptance(`extra/${index}`, consumer)));
     this.pipeline = new Pipeline(queued, inProcess, {
       metrics,
       logger: this.logger,
@@ -149,7 +150,7 @@ export class Collector {
     });
     const usage: UsageConsumer = config.metrics.enabled
       ? new SpanMetrics(this.registry, { maxLabelValues: config.metrics.max_label_values, maxSeries: config.metrics.max_series, currency: config.mapping.currency })
-      : { recordUsage: () => {}, recordSettledTrace: () => {} };
+      : { record: () => {} };
     this.ledger = new CountedOnceLedger(
       { maxBytes: config.accounting.ledger_max_bytes, settleMillis: config.accounting.trace_settle_millis },
       usage,
@@ -162,7 +163,7 @@ export class Collector {
       resourceAttributes: config.service.resource_attributes,
       collectorVersion: COLLECTOR_VERSION,
     });
-    const accounting = new CountedOnceConsumer(this.ledger, this.pipeline, metrics, this.logger);
+    const accounting = new CountedOnceConsumer(this.ledger, this.pipeline);
     this.intake = new TraceIntake(
       mapper,
       accounting,

@@ -8,7 +8,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToSeconds } from '@opentelemetry/core';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { SettledTrace, UsageConsumer, UsageDelta } from '../../src/accounting/counted-once-ledger.js';
+import type { UsageBatch, UsageConsumer } from '../../src/accounting/counted-once-ledger.js';
 import * as names from '../../src/mapping/attribute-names.js';
 import { LabelLimiter, SeriesLimiter } from './label-limiter.js';
 
@@ -97,29 +97,57 @@ export class SpanMetrics implements UsageConsumer {
     });
   }
 
-  recordUsage(deltas: readonly UsageDelta[]): void {
-    for (const { span, costDelta, tokensDelta, countStep } of deltas) {
+  /**
+   * Counts a batch whole or not at all: every label set and value is worked out and checked first
+   * (a value that is not a finite number at least 0 refuses the batch, as prom-client would halfway
+   * through it), then counted. Checking may take a slot of a label's bounded values; it counts nothing.
+   */
+  record(batch: UsageBatch): void {
+    const counts: Array<() => void> = [];
+    for (const { span, costDelta, tokensDelta, countStep } of batch.deltas) {
       const a = span.attributes;
       const agent = this.agents.value(String(span.resource.attributes[names.ATTR_SERVICE_NAME] ?? 'unknown_service'));
       const callType = this.callTypes.value(String(a[names.ATTR_STEP_KIND] ?? 'other'));
       if (countStep) {
         const status = span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok';
-        this.steps.inc(this.stepSeries.labels({ agent, call_type: callType, status }));
-        this.stepDuration.observe(this.stepDurationSeries.labels({ agent, call_type: callType }), Math.max(0, hrTimeToSeconds(span.duration)));
+        const stepLabels = this.stepSeries.labels({ agent, call_type: callType, status });
+        const durationLabels = this.stepDurationSeries.labels({ agent, call_type: callType });
+        const seconds = checked(Math.max(0, hrTimeToSeconds(span.duration)), 'step duration');
+        counts.push(() => {
+          this.steps.inc(stepLabels);
+          this.stepDuration.observe(durationLabels, seconds);
+        });
       }
       if (costDelta <= 0 && tokensDelta <= 0) continue;
       const target = this.targets.value(String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? ''));
       if (costDelta > 0) {
         const spanCurrency = a[names.ATTR_COST_CURRENCY];
         const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
-        this.cost.inc(this.costSeries.labels({ agent, call_type: callType, target, currency }), costDelta);
+        const labels = this.costSeries.labels({ agent, call_type: callType, target, currency });
+        const value = checked(costDelta, 'cost');
+        counts.push(() => this.cost.inc(labels, value));
       }
-      if (tokensDelta > 0) this.tokens.inc(this.tokenSeries.labels({ agent, call_type: callType, target }), tokensDelta);
+      if (tokensDelta > 0) {
+        const labels = this.tokenSeries.labels({ agent, call_type: callType, target });
+        const value = checked(tokensDelta, 'tokens');
+        counts.push(() => this.tokens.inc(labels, value));
+      }
     }
+    for (const trace of batch.settled) {
+      const duration = checked(trace.durationSeconds, 'trace duration');
+      const cost = checked(trace.cost, 'trace cost');
+      const currency = { currency: this.currencies.value(trace.currency ?? this.defaultCurrency) };
+      counts.push(() => {
+        this.traceDuration.observe(duration);
+        this.traceCost.observe(currency, cost);
+      });
+    }
+    for (const count of counts) count();
   }
+}
 
-  recordSettledTrace(trace: SettledTrace): void {
-    this.traceDuration.observe(trace.durationSeconds);
-    this.traceCost.observe({ currency: this.currencies.value(trace.currency ?? this.defaultCurrency) }, trace.cost);
-  }
+/** `value` if prom-client can count it (a finite number, at least 0). */
+function checked(value: number, what: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${what} ${value} cannot be counted: not a finite number at least 0`);
+  return value;
 }

@@ -9,8 +9,7 @@ import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as names from '../mapping/attribute-names.js';
 import { RoundedSum } from '../model/cost-arithmetic.js';
-import { contain, type SpanConsumer } from '../pipeline/pipeline.js';
-import { BurstLogger, type Logger } from '../telemetry/logger.js';
+import type { SpanConsumer } from '../pipeline/pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 /** What one accepted span adds to the metrics. */
@@ -36,12 +35,20 @@ export interface SettledTrace {
   readonly currency: string | undefined;
 }
 
+/** What one change of the ledger adds to the metrics. */
+export interface UsageBatch {
+  readonly deltas: readonly UsageDelta[];
+  /** Traces settled by this change, each once while the ledger remembers it. */
+  readonly settled: readonly SettledTrace[];
+}
+
 /** Where the ledger reports what to count: the span metrics. */
 export interface UsageConsumer {
-  /** Counts the changes of one accepted request. MUST NOT throw. */
-  recordUsage(deltas: readonly UsageDelta[]): void;
-  /** Observes a settled trace. Called once per trace while the ledger remembers it. MUST NOT throw. */
-  recordSettledTrace(trace: SettledTrace): void;
+  /**
+   * Counts a batch whole, or throws having counted none of it: the ledger then takes back the change
+   * the batch came from, so that the request that made it changes nothing.
+   */
+  record(batch: UsageBatch): void;
 }
 
 /** Bounds and timing of the ledger. */
@@ -89,6 +96,68 @@ interface TraceRecord {
   currency: string | undefined;
   lastChangeMillis: number;
   settled: boolean;
+}
+
+/**
+ * What one commit changed in the ledger, to take it back if the metrics refuse the batch. Trace
+ * recency (Map order) is not restored: it only decides which trace is forgotten first.
+ */
+class LedgerJournal {
+  private readonly traces = new Map<TraceRecord, Omit<TraceRecord, 'traceId' | 'spans'> | undefined>();
+  private readonly spans = new Map<SpanRecord, SpanRecord | undefined>();
+  private readonly addedSpans: Array<[TraceRecord, string]> = [];
+
+  /** Before `trace` changes; `created` when the commit made it. */
+  trace(trace: TraceRecord, created: boolean): void {
+    if (this.traces.has(trace)) return;
+    this.traces.set(
+      trace,
+      created
+        ? undefined
+        : {
+            openSpans: trace.openSpans,
+            costDebt: trace.costDebt,
+            tokensDebt: trace.tokensDebt,
+            earliest: trace.earliest,
+            latest: trace.latest,
+            currency: trace.currency,
+            lastChangeMillis: trace.lastChangeMillis,
+            settled: trace.settled,
+          },
+    );
+  }
+
+  /** Before `record` changes. */
+  span(record: SpanRecord): void {
+    if (!this.spans.has(record)) this.spans.set(record, { ...record });
+  }
+
+  /** After `spanId` was added to `trace`. */
+  added(trace: TraceRecord, spanId: string): void {
+    this.addedSpans.push([trace, spanId]);
+  }
+
+  /** Puts back what was saved; returns the bytes to take off. */
+  undo(traces: Map<string, TraceRecord>, unsettled: Set<TraceRecord>): number {
+    let bytes = 0;
+    for (const [trace, spanId] of this.addedSpans) {
+      trace.spans.delete(spanId);
+      bytes += SPAN_RECORD_BYTES;
+    }
+    for (const [record, saved] of this.spans) if (saved !== undefined) Object.assign(record, saved);
+    for (const [trace, saved] of this.traces) {
+      if (saved === undefined) {
+        traces.delete(trace.traceId);
+        unsettled.delete(trace);
+        bytes += TRACE_RECORD_BYTES;
+        continue;
+      }
+      Object.assign(trace, saved);
+      if (trace.settled) unsettled.delete(trace);
+      else unsettled.add(trace);
+    }
+    return bytes;
+  }
 }
 
 interface PlannedSpan {
@@ -203,18 +272,21 @@ export class CountedOnceLedger {
   }
 
   /**
-   * Remembers a plan's spans and reports what they add to the metrics; `silent` (a replay from the
-   * spool after a restart) remembers without counting, since the counters counted them before.
+   * Remembers a plan's spans and reports what they add to the metrics, as one batch; `silent` (a
+   * replay from the spool after a restart) remembers without counting, since the counters counted
+   * them before. If the metrics refuse the batch (throw), the ledger is as it was and the error is
+   * thrown on, so that the request changes nothing.
    */
   commit(plan: LedgerPlan, silent = false): void {
-    const usage = silent ? SILENT : this.usage;
     const now = this.now();
+    const journal = new LedgerJournal();
     const deltas: UsageDelta[] = [];
+    const settled: SettledTrace[] = [];
     const touched = new Set<TraceRecord>();
     let added = 0;
     let changed = 0;
     for (const { traceId, spanId, span, fingerprint } of plan.planned) {
-      const trace = this.touch(traceId, now);
+      const trace = this.touch(traceId, now, journal);
       touched.add(trace);
       const cost = numberAttribute(span, names.ATTR_STEP_COST_EXCLUSIVE);
       const tokens = numberAttribute(span, names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE);
@@ -226,12 +298,14 @@ export class CountedOnceLedger {
         added++;
         record = { fingerprint, cost, tokens, stepCounted: false, final, uncounted: undefined };
         trace.spans.set(spanId, record);
+        journal.added(trace, spanId);
         this.bytes += SPAN_RECORD_BYTES;
         if (!final) trace.openSpans++;
         costDelta = cost;
         tokensDelta = tokens;
       } else {
         changed++;
+        journal.span(record);
         costDelta = cost - record.cost;
         tokensDelta = tokens - record.tokens;
         if (record.final !== final) trace.openSpans += final ? -1 : 1;
@@ -251,24 +325,44 @@ export class CountedOnceLedger {
       this.extendTrace(trace, span, cost);
       if (costDelta > 0 || tokensDelta > 0 || countStep) deltas.push({ span, costDelta, tokensDelta, countStep });
     }
+    for (const trace of touched) {
+      if (!trace.settled && trace.openSpans === 0) settled.push(this.settle(trace, deltas, journal));
+    }
     if (!silent) {
+      try {
+        this.usage.record({ deltas, settled });
+      } catch (error) {
+        this.bytes -= journal.undo(this.traces, this.unsettled);
+        throw error;
+      }
       if (added > 0) this.metrics.spanVersions.inc({ outcome: 'new' }, added);
       if (changed > 0) this.metrics.spanVersions.inc({ outcome: 'changed' }, changed);
       if (plan.unchanged > 0) this.metrics.spanVersions.inc({ outcome: 'unchanged' }, plan.unchanged);
     }
-    usage.recordUsage(deltas);
-    for (const trace of touched) {
-      if (!trace.settled && trace.openSpans === 0) this.settle(trace, usage);
-    }
-    this.evict();
+    this.evict(silent);
     this.metrics.ledgerBytes.set(this.bytes);
   }
 
   /** Observes every trace that has been quiet for `settleMillis`. Run by the timer of {@link start}. */
   settleQuietTraces(): void {
     const cutoff = this.now() - this.options.settleMillis;
+    const deltas: UsageDelta[] = [];
+    const settled: SettledTrace[] = [];
     for (const trace of this.unsettled) {
-      if (trace.lastChangeMillis <= cutoff) this.settle(trace, this.usage);
+      if (trace.lastChangeMillis <= cutoff) settled.push(this.settle(trace, deltas));
+    }
+    if (settled.length > 0) this.recordHousekeeping({ deltas, settled });
+  }
+
+  /**
+   * Counts what the ledger's own housekeeping settled (quiet traces, forgotten ones). No request
+   * waits on it and nothing can be taken back, so a refusal is counted as a consumer error, not thrown.
+   */
+  private recordHousekeeping(batch: UsageBatch): void {
+    try {
+      this.usage.record(batch);
+    } catch {
+      this.metrics.consumerErrors.inc({ consumer: 'ledger' });
     }
   }
 
@@ -284,7 +378,7 @@ export class CountedOnceLedger {
     this.timer = undefined;
   }
 
-  private touch(traceId: string, now: number): TraceRecord {
+  private touch(traceId: string, now: number, journal: LedgerJournal): TraceRecord {
     let trace = this.traces.get(traceId);
     if (trace === undefined) {
       trace = {
@@ -299,9 +393,11 @@ export class CountedOnceLedger {
         lastChangeMillis: now,
         settled: false,
       };
+      journal.trace(trace, true);
       this.bytes += TRACE_RECORD_BYTES;
       this.unsettled.add(trace);
     } else {
+      journal.trace(trace, false);
       this.traces.delete(traceId);
     }
     this.traces.set(traceId, trace);
@@ -316,41 +412,46 @@ export class CountedOnceLedger {
     if (trace.currency === undefined && cost > 0 && typeof currency === 'string') trace.currency = currency;
   }
 
-  /** Observes the trace's figures once, and counts the steps still in flight, which will not be counted later. */
-  private settle(trace: TraceRecord, usage: UsageConsumer): void {
+  /**
+   * Settles `trace`: its figures, to observe once, and the steps still in flight, counted now (into
+   * `deltas`) since they will not be counted later.
+   */
+  private settle(trace: TraceRecord, deltas: UsageDelta[], journal?: LedgerJournal): SettledTrace {
+    journal?.trace(trace, false);
     trace.settled = true;
     this.unsettled.delete(trace);
     const cost = new RoundedSum();
-    const inFlight: UsageDelta[] = [];
     for (const record of trace.spans.values()) {
       cost.add(record.cost);
       if (record.uncounted !== undefined) {
-        inFlight.push({ span: record.uncounted, costDelta: 0, tokensDelta: 0, countStep: true });
+        journal?.span(record);
+        deltas.push({ span: record.uncounted, costDelta: 0, tokensDelta: 0, countStep: true });
         record.stepCounted = true;
         record.uncounted = undefined;
       }
     }
-    if (inFlight.length > 0) usage.recordUsage(inFlight);
     const earliest = trace.earliest ?? [0, 0];
     const latest = trace.latest ?? earliest;
     const durationSeconds = Math.max(0, latest[0] - earliest[0] + (latest[1] - earliest[1]) / 1e9);
-    usage.recordSettledTrace({ traceId: trace.traceId, durationSeconds, cost: cost.value, currency: trace.currency });
+    return { traceId: trace.traceId, durationSeconds, cost: cost.value, currency: trace.currency };
   }
 
-  private evict(): void {
+  /** Forgets the least recently changed traces past the bound, settling (and counting, unless `silent`) those not settled yet. */
+  private evict(silent: boolean): void {
+    const deltas: UsageDelta[] = [];
+    const settled: SettledTrace[] = [];
     for (const trace of this.traces.values()) {
       if (this.bytes <= this.options.maxBytes) break;
       // The newest trace stays even alone over the bound: it was just accepted.
       if (this.traces.size === 1) break;
-      if (!trace.settled) this.settle(trace, this.usage);
+      if (!trace.settled) settled.push(this.settle(trace, deltas));
       this.traces.delete(trace.traceId);
       this.bytes -= TRACE_RECORD_BYTES + trace.spans.size * SPAN_RECORD_BYTES;
       this.metrics.ledgerEvictedTraces.inc();
     }
+    if (!silent && settled.length > 0) this.recordHousekeeping({ deltas, settled });
   }
 }
-
-const SILENT: UsageConsumer = { recordUsage: () => {}, recordSettledTrace: () => {} };
 
 /** A delta after paying `debt` from it: a negative delta adds to the debt and counts nothing. */
 function settleDebt(delta: number, debt: number): [number, number] {
@@ -378,28 +479,22 @@ export interface IntakeConsumer {
  * remembers them once the pipeline has taken them (a refused request changes nothing).
  */
 export class CountedOnceConsumer implements IntakeConsumer {
-  private readonly failureLog: BurstLogger;
-
   constructor(
     private readonly ledger: CountedOnceLedger,
     private readonly downstream: SpanConsumer,
-    private readonly metrics: SelfMetrics,
-    logger: Logger,
-  ) {
-    this.failureLog = new BurstLogger(logger);
-  }
+  ) {}
 
   /**
-   * Takes the spans of one request; `source` is what the spool writes down. A refusal downstream
-   * (no room) changes nothing here; once downstream took the spans, the request is accepted, and
-   * the ledger's commit cannot take that back (see {@link contain}).
+   * Takes the spans of one request; `source` is what the spool writes down. Wholly or not at all:
+   * the pipeline admits and stages them (it may refuse: no room), the ledger commits (it takes its
+   * change back if the metrics refuse it), and only then does the pipeline take them.
    */
   consume(spans: ReadableSpan[], source?: ReplayableSource): void {
     const plan = this.ledger.plan(spans);
-    if (plan.spans.length > 0) {
-      this.downstream.consume(plan.spans, source === undefined ? undefined : { toRecord: () => source.toRecord(plan.indices) });
-    }
-    contain('ledger', () => this.ledger.commit(plan), this.metrics, this.failureLog);
+    const admission =
+      plan.spans.length > 0 ? this.downstream.admit(plan.spans, source === undefined ? undefined : { toRecord: () => source.toRecord(plan.indices) }) : undefined;
+    this.ledger.commit(plan);
+    admission?.commit();
   }
 
   /** Takes again what a spool record held, after a restart: remembered, not counted. */

@@ -1,8 +1,10 @@
 /**
- * @module The fan-out between ingest and the exporters: admission (the spool, or without one every
- * queue, must have room, else the request is refused with 503 and nothing is half-accepted), the
- * spool record, then every exporter (through its spool feed, or straight into its queue) and every
- * in-process consumer (the store) gets the spans.
+ * @module The fan-out between ingest and the exporters, in two steps so that a request is either
+ * wholly accepted or changes nothing. Admission checks and stages everything and changes nothing:
+ * room (the spool, or without one every queue, else 503), the spool record, what each in-process
+ * consumer (the store) would change. The commit, which cannot fail, then appends the record and
+ * hands the spans to every exporter (through its spool feed, or straight into its queue) and to
+ * every in-process consumer.
  */
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CollectorError } from '../errors.js';
@@ -19,13 +21,21 @@ export interface SpoolSource {
   toRecord(): Buffer;
 }
 
+/** Spans admitted and staged, not yet taken. */
+export interface Admission {
+  /** Takes them: spools, exports and stores. Does not throw. */
+  commit(): void;
+}
+
 /** Where mapped spans go. */
 export interface SpanConsumer {
   /**
-   * Takes the spans of one or more whole traces; `source` is what the spool writes down for them.
-   * @throws CollectorError `A2A_ERR_QUEUE_FULL` or `A2A_ERR_SPOOL_FULL` when there is no room; nothing was taken.
+   * Checks that the spans of one or more whole traces can be taken, and stages them; `source` is
+   * what the spool writes down for them. Changes nothing until the admission is committed.
+   * @throws CollectorError `A2A_ERR_QUEUE_FULL` or `A2A_ERR_SPOOL_FULL` when there is no room, or
+   * whatever an in-process consumer throws while staging; nothing was taken.
    */
-  consume(spans: ReadableSpan[], source?: SpoolSource): void;
+  admit(spans: ReadableSpan[], source?: SpoolSource): Admission;
   /**
    * Resolves once everything consumed so far is durable (in the spool, when there is one). Callers
    * MUST wait for it before answering that a request was accepted.
@@ -36,7 +46,21 @@ export interface SpanConsumer {
 /** A consumer in this process (the store), by name for metrics and logs. */
 export interface InProcessConsumer {
   readonly name: string;
-  readonly consumer: SpanExporter;
+  /**
+   * Works out what taking `spans` would change, changing nothing, and returns that change, which is
+   * applied once the request is accepted and MUST NOT throw. A throw here refuses the request.
+   */
+  stage(spans: readonly ReadableSpan[]): () => void;
+  shutdown(): Promise<void>;
+}
+
+/** An in-process consumer that is only an exporter (embedding, tests): it gets the spans once they are accepted. */
+export function afterAcceptance(name: string, exporter: SpanExporter): InProcessConsumer {
+  return {
+    name,
+    stage: (spans) => () => exporter.export([...spans], () => {}),
+    shutdown: () => exporter.shutdown(),
+  };
 }
 
 /** What the pipeline runs with besides its exporters. */
@@ -52,11 +76,10 @@ export interface PipelineOptions {
 }
 
 /**
- * Runs `effect`, the part of taking an accepted request that comes after the point of no return
- * (admission passed, the record spooled, the exporters fed): a throw there is a bug in what it
- * runs, not a reason to answer that the request was refused, since it was not. So it is logged
- * (once per burst) and counted in `a2a_collector_consumer_errors_total{consumer}`, and the other
- * consumers still get the spans.
+ * Runs `effect`, a change that comes after a request was accepted and MUST NOT throw (a staged
+ * change, an exporter-only consumer): a throw there is a bug, not a reason to answer that the
+ * request was refused, since it was not. So it is logged (once per burst) and counted in
+ * `a2a_collector_consumer_errors_total{consumer}`, and the other consumers still get the spans.
  */
 export function contain(name: string, effect: () => void, metrics: SelfMetrics, log: BurstLogger): void {
   try {
@@ -99,14 +122,13 @@ export class Pipeline implements SpanConsumer {
     });
   }
 
-  consume(spans: ReadableSpan[], source?: SpoolSource): void {
+  admit(spans: ReadableSpan[], source?: SpoolSource): Admission {
     const bytes = this.queued.length > 0 ? estimateSpansBytes(spans) : 0;
-    const feeds = source === undefined ? undefined : this.feeds;
-    if (feeds === undefined) this.admitToQueues(bytes);
-    let sequence: number | undefined;
     const spool = this.spool;
+    const feeds = source === undefined ? undefined : this.feeds;
+    let record: Buffer | undefined;
     if (feeds !== undefined && source !== undefined && spool !== undefined && this.queued.length > 0) {
-      const record = source.toRecord();
+      record = source.toRecord();
       if (!spool.hasRoomFor(record.length)) {
         throw new CollectorError(
           'A2A_ERR_SPOOL_FULL',
@@ -115,11 +137,21 @@ export class Pipeline implements SpanConsumer {
           this.retryAfterSeconds,
         );
       }
-      sequence = spool.append(record);
+    } else {
+      this.admitToQueues(bytes);
     }
-    if (feeds !== undefined && sequence !== undefined) for (const feed of feeds) feed.offer(spans, bytes, sequence);
-    else for (const queue of this.queued) queue.enqueue(spans, bytes);
-    this.deliverInProcess(spans);
+    const staged = this.inProcess.map((consumer) => ({ name: consumer.name, change: consumer.stage(spans) }));
+    return {
+      commit: () => {
+        if (record !== undefined && spool !== undefined && feeds !== undefined) {
+          const sequence = spool.append(record);
+          for (const feed of feeds) feed.offer(spans, bytes, sequence);
+        } else {
+          for (const queue of this.queued) queue.enqueue(spans, bytes);
+        }
+        for (const { name, change } of staged) contain(name, change, this.options.metrics, this.consumerLog);
+      },
+    };
   }
 
   /** Without a spool, every queue must have room now: their memory is all there is. */
@@ -145,7 +177,7 @@ export class Pipeline implements SpanConsumer {
 
   /** Hands spans to the in-process consumers only (the store), as a replay from the spool does. */
   deliverInProcess(spans: ReadableSpan[]): void {
-    for (const { name, consumer } of this.inProcess) contain(name, () => consumer.export(spans, () => {}), this.options.metrics, this.consumerLog);
+    for (const consumer of this.inProcess) contain(consumer.name, () => consumer.stage(spans)(), this.options.metrics, this.consumerLog);
   }
 
   durable(): Promise<void> {
@@ -163,7 +195,7 @@ export class Pipeline implements SpanConsumer {
     await this.flush(deadline);
     for (const feed of this.feeds ?? []) feed.stop(this.options.keepsUndelivered ?? false);
     await Promise.all(this.queued.map((queue) => queue.shutdown(Math.max(0, deadline - Date.now()))));
-    await Promise.all(this.inProcess.map(({ consumer }) => consumer.shutdown()));
+    await Promise.all(this.inProcess.map((consumer) => consumer.shutdown()));
   }
 
   private async flush(deadline: number): Promise<void> {

@@ -24,6 +24,15 @@ export interface TraceStoreOptions {
   readonly maxSpansPerTrace?: number;
 }
 
+/** A span with what the store reads from it, read before anything changes. */
+interface StagedSpan {
+  readonly span: ReadableSpan;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly bytes: number;
+  readonly a2aTraceId: string | undefined;
+}
+
 interface StoredTrace {
   readonly traceId: string;
   readonly spans: Map<string, ReadableSpan>;
@@ -76,13 +85,28 @@ export class TraceStore implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    for (const span of spans) this.add(span);
-    this.evict();
+    this.stage(spans)();
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
 
-  private add(span: ReadableSpan): void {
-    const traceId = span.spanContext().traceId;
+  /**
+   * Reads what storing `spans` needs from them (ids, size, A2A trace id) and returns the change,
+   * which is map updates only. Reading changes nothing, so a span that cannot be read refuses the
+   * request before anything else took it.
+   */
+  stage(spans: readonly ReadableSpan[]): () => void {
+    const entries = spans.map((span): StagedSpan => {
+      const { traceId, spanId } = span.spanContext();
+      const a2aTraceId = span.attributes[names.ATTR_TRACE_ID];
+      return { span, traceId, spanId, bytes: estimateSpanBytes(span), a2aTraceId: typeof a2aTraceId === 'string' ? a2aTraceId : undefined };
+    });
+    return () => {
+      for (const entry of entries) this.add(entry);
+      this.evict();
+    };
+  }
+
+  private add({ span, traceId, spanId, bytes, a2aTraceId }: StagedSpan): void {
     let trace = this.traces.get(traceId);
     if (trace === undefined) {
       trace = { traceId, spans: new Map(), a2aTraceIds: new Set(), bytes: 0, receivedAt: Date.now() };
@@ -91,20 +115,17 @@ export class TraceStore implements SpanExporter {
       trace.receivedAt = Date.now();
     }
     this.traces.set(traceId, trace);
-    const spanId = span.spanContext().spanId;
     const previous = trace.spans.get(spanId);
     if (previous !== undefined) {
       const previousBytes = estimateSpanBytes(previous);
       trace.bytes -= previousBytes;
       this.totalBytes -= previousBytes;
     }
-    const bytes = estimateSpanBytes(span);
     trace.spans.set(spanId, span);
     trace.bytes += bytes;
     this.totalBytes += bytes;
     if (trace.spans.size > this.maxSpansPerTrace) this.dropOldestSpan(trace, 'trace_span_limit');
-    const a2aTraceId = span.attributes[names.ATTR_TRACE_ID];
-    if (typeof a2aTraceId === 'string' && !trace.a2aTraceIds.has(a2aTraceId)) {
+    if (a2aTraceId !== undefined && !trace.a2aTraceIds.has(a2aTraceId)) {
       trace.a2aTraceIds.add(a2aTraceId);
       this.byA2aTraceId.set(a2aTraceId, traceId);
     }

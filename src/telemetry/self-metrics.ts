@@ -136,7 +136,7 @@ export class SelfMetrics {
     });
     this.consumerErrors = new Counter({
       name: 'a2a_collector_consumer_errors_total',
-      help: 'Accepted requests an in-process consumer (the store, the counted-once ledger and its span metrics) failed on, a bug: the request stays accepted, spooled and exported.',
+      help: 'Failures after acceptance, a bug: an exporter-only in-process consumer that threw on accepted spans (they stay accepted, spooled and exported), or span metrics that refused what the ledger settled on its own (quiet or forgotten traces).',
       labelNames: ['consumer'],
       registers,
     });
