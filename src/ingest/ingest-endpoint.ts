@@ -35,6 +35,8 @@ const REJECT_REASONS: Partial<Record<CollectorError['code'], RejectReason>> = {
   A2A_ERR_NO_TRACE_IN_ENVELOPE: 'no_trace',
   A2A_ERR_BODY_TOO_LARGE: 'too_large',
   A2A_ERR_QUEUE_FULL: 'queue_full',
+  A2A_ERR_SPOOL_FULL: 'spool_full',
+  A2A_ERR_SPOOL_UNAVAILABLE: 'spool_unavailable',
   A2A_ERR_UNAUTHORIZED: 'unauthorized',
   A2A_ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
 };

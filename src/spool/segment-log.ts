@@ -271,8 +271,17 @@ export class SegmentLog {
     this.segments.push({ firstSequence, path, bytes: fstatSync(this.fd).size, lastSequence: firstSequence - 1 });
   }
 
-  /** Deletes whole segments whose records all precede `sequence` (every reader is past them). The segment written to stays. */
+  /**
+   * Deletes whole segments whose records all precede `sequence` (every reader is past them). When
+   * that is every record written, the segment being written to is closed and a new one started
+   * first, so that a log whose bound is smaller than one segment empties too.
+   */
   deleteBefore(sequence: number): number {
+    const active = this.segments[this.segments.length - 1];
+    // Not while a write is in flight: an fsync may still hold the file's descriptor; the next call rolls.
+    if (active !== undefined && active.bytes > 0 && active.lastSequence < sequence && this.fd !== undefined && this.flushing === undefined) {
+      this.startSegment(active.lastSequence + 1);
+    }
     let deleted = 0;
     while (this.segments.length > 1) {
       const oldest = this.segments[0] as Segment;

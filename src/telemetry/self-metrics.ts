@@ -6,7 +6,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Why a request was refused. Bounded set: used as a label value. */
-export type RejectReason = 'invalid' | 'no_trace' | 'too_large' | 'queue_full' | 'unauthorized' | 'unsupported_media_type' | 'internal';
+export type RejectReason = 'invalid' | 'no_trace' | 'too_large' | 'queue_full' | 'spool_full' | 'spool_unavailable' | 'unauthorized' | 'unsupported_media_type' | 'internal';
 
 /** Why accepted spans were dropped. Bounded set: used as a label value. */
 export type DropReason = 'retries_exhausted' | 'permanent_error' | 'shutdown';

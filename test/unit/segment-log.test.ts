@@ -124,9 +124,29 @@ describe('SegmentLog', () => {
     assert.deepEqual(readdirSync(settings.directory).sort(), ['0000000000000003.log', '0000000000000005.log']);
     assert.equal(log.bytes, 150);
     assert.deepEqual(texts(log).map(([sequence]) => sequence), [3, 4, 5]);
-    // The segment being written is never deleted.
-    assert.equal(log.deleteBefore(100), 1);
-    assert.deepEqual(readdirSync(settings.directory), ['0000000000000005.log']);
+    // Every reader past everything written: the segment being written is closed, a new one started, and both old ones go.
+    assert.equal(log.deleteBefore(6), 2);
+    assert.deepEqual(readdirSync(settings.directory), ['0000000000000006.log']);
+    assert.equal(log.bytes, 0);
+    await appendAll(log, [payload(6)]);
+    assert.deepEqual(texts(log), [[6, payload(6)]]);
     await log.close();
+  });
+
+  it('empties once every reader is past it, even when its bound is smaller than one segment', async () => {
+    const settings = options({ segmentBytes: 1 << 20, maxBytes: 120 });
+    const log = new SegmentLog(settings);
+    log.open();
+    await appendAll(log, ['a'.repeat(30), 'b'.repeat(30)]);
+    assert.equal(log.hasRoomFor(30), false, 'full: 100 of 120 bytes');
+    log.deleteBefore(3);
+    assert.equal(log.bytes, 0);
+    assert.equal(log.hasRoomFor(30), true);
+    await appendAll(log, ['c'.repeat(30)]);
+    await log.close();
+    const reopened = new SegmentLog(settings);
+    reopened.open();
+    assert.deepEqual(texts(reopened), [[3, 'c'.repeat(30)]]);
+    await reopened.close();
   });
 });
