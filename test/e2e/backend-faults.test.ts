@@ -275,9 +275,9 @@ describe('backend faults, with the real CLI, a fault proxy and a real Jaeger v2'
     const first = proxy.requests.length;
     // The backend is away; every export attempt gets 503.
     proxy.setPlan({ unavailableRequests: Number.POSITIVE_INFINITY });
-    // A record of one trace is about 1.4 KB: the spool holds several, in segments of about two.
+    // A record of one trace is about 1.4 KB: the spool holds several, all in its one (default, 16 MiB) segment.
     const maxBytes = 16 * 1024;
-    const collector = await startCollector('full', [], [`  max_bytes: ${maxBytes}`, '  segment_bytes: 3072']);
+    const collector = await startCollector('full', [], [`  max_bytes: ${maxBytes}`]);
     assert.deepEqual(await scrapeMetric(collector.url, 'a2a_collector_spool_capacity_bytes'), { '': maxBytes });
 
     const accepted: number[] = [];
