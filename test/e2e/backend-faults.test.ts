@@ -18,34 +18,16 @@ import { after, before, describe, it } from 'node:test';
 import { eventually, startBackend, type RunningBackend } from '../helpers/backends.js';
 import { killHard, scrapeMetric, startServe, type ServeProcess } from '../helpers/cli-process.js';
 import { otlpBodyHoldsId, startFaultProxy, type FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
+import { numberedTraces, range } from '../helpers/numbered-traces.js';
 
 /** Step times of every trace: a minute before the test, so Jaeger's search window holds them. */
 const BASE_MILLIS = Date.now() - 60_000;
+const { traceId, stepIds, traceBody } = numberedTraces('fa017000', 'c', BASE_MILLIS);
 const OTLP = '{exporter="otlp"}';
 
-const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-/** 32 hex digits, first one non-zero, so Jaeger prints the id exactly as written. */
-const traceId = (n: number): string => `fa017000${'0'.repeat(20)}${hex4(n)}`;
-/** The 16-hex step ids of trace `n` (root, tool, llm), which become its span ids as written. */
-const stepIds = (n: number): string[] => [1, 2, 3].map((k) => `c${hex4(n)}0000000000${k}`);
 /** The spans of trace `n` that are nobody's parent, whose ids in a request body mean the span itself was sent. */
 const leafIds = (n: number): string[] => stepIds(n).slice(1);
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const pause = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
-
-/** The body of trace `n`: a HOST step with a TOOL and an LLM step under it. */
-function traceBody(n: number): string {
-  const at = (offsetMillis: number): string => new Date(BASE_MILLIS + n * 10 + offsetMillis).toISOString();
-  const [root, tool, llm] = stepIds(n) as [string, string, string];
-  return JSON.stringify({
-    trace_id: traceId(n),
-    steps: [
-      { step_id: root, parent_step_id: null, call_type: 'HOST', name: `host-${n}`, start_time: at(0), end_time: at(9) },
-      { step_id: tool, parent_step_id: root, call_type: 'TOOL', name: `tool-${n}`, cost: 0.25, start_time: at(1), end_time: at(4) },
-      { step_id: llm, parent_step_id: root, call_type: 'LLM', name: `llm-${n}`, cost: 0.5, start_time: at(5), end_time: at(8) },
-    ],
-  });
-}
 
 /** An ingest answer: status, `Retry-After`, and the error code when there is one. */
 interface IngestAnswer {

@@ -24,10 +24,12 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { runScript } from '../helpers/backends.js';
 import { otlpBodyHoldsId, startFaultProxy, type ProxiedRequest, type ProxiedRequestState } from '../helpers/fault-proxy.js';
 import { killHard, logLines, postHalfBody, postOnOwnConnection, reserveRestartablePort, scrapeMetric, startServe, stopWithSignal, type PostOutcome, type ServeProcess } from '../helpers/cli-process.js';
+import { numberedTraces, range } from '../helpers/numbered-traces.js';
 
 const JAEGER_PORT_VARIABLES = ['JAEGER_OTLP_GRPC_PORT', 'JAEGER_OTLP_HTTP_PORT', 'JAEGER_QUERY_PORT', 'JAEGER_QUERY_GRPC_PORT'] as const;
 /** Step times of every trace: a minute before the test, so Jaeger's search window holds them. */
 const BASE_MILLIS = Date.now() - 60_000;
+const { traceId, stepIds, traceBody } = numberedTraces('a2a5c0de', 'b', BASE_MILLIS);
 const OTLP = '{exporter="otlp"}';
 
 const SEED = Number(process.env['A2A_CRASH_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
@@ -41,30 +43,10 @@ const random = ((seed: number) => () => {
 /** An integer in [min, max], from the seeded generator. */
 const randomInt = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 
-const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-/** 32 hex digits, first one non-zero, so Jaeger prints the id exactly as written. */
-const traceId = (n: number): string => `a2a5c0de${'0'.repeat(20)}${hex4(n)}`;
-/** The 16-hex step ids of trace `n` (root, tool, llm), which become its span ids as written. */
-const stepIds = (n: number): string[] => [1, 2, 3].map((k) => `b${hex4(n)}0000000000${k}`);
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const pause = (millis: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, millis));
 const expectedSpanIds = (ns: readonly number[]): Map<number, string[]> => new Map(ns.map((n) => [n, [...stepIds(n)].sort()]));
 const sortedTraceIds = (ns: Iterable<number>): string[] => [...ns].map(traceId).sort();
 const sorted = (ns: Iterable<number>): number[] => [...ns].sort((a, b) => a - b);
-
-/** The body of trace `n`: a HOST step with a TOOL and an LLM step under it. */
-function traceBody(n: number): string {
-  const at = (offsetMillis: number): string => new Date(BASE_MILLIS + n * 10 + offsetMillis).toISOString();
-  const [root, tool, llm] = stepIds(n) as [string, string, string];
-  return JSON.stringify({
-    trace_id: traceId(n),
-    steps: [
-      { step_id: root, parent_step_id: null, call_type: 'HOST', name: `host-${n}`, start_time: at(0), end_time: at(9) },
-      { step_id: tool, parent_step_id: root, call_type: 'TOOL', name: `tool-${n}`, cost: 0.25, start_time: at(1), end_time: at(4) },
-      { step_id: llm, parent_step_id: root, call_type: 'LLM', name: `llm-${n}`, cost: 0.5, start_time: at(5), end_time: at(8) },
-    ],
-  });
-}
 
 /** Polls `probe` until `done` says so or `timeoutMillis` passes; returns the last value either way, for a literal assertion. */
 async function settle<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMillis = 20_000, intervalMillis = 100): Promise<T | undefined> {
