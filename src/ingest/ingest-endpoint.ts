@@ -28,7 +28,7 @@ export interface IngestAnswer {
   readonly accepted: readonly AcceptedTrace[];
 }
 
-const REJECT_REASONS: Partial<Record<CollectorError['code'], RejectReason>> = {
+const REASON_OF_CODE: Partial<Record<CollectorError['code'], RejectReason>> = {
   A2A_ERR_INVALID_JSON: 'invalid',
   A2A_ERR_INVALID_TRACE: 'invalid',
   A2A_ERR_NESTING_TOO_DEEP: 'invalid',
@@ -111,7 +111,7 @@ export class IngestEndpoint {
     if (!(error instanceof CollectorError)) {
       this.logger.log('error', 'unhandled error in ingest', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }
-    this.metrics.rejectedRequests.inc({ reason: REJECT_REASONS[known.code] ?? 'internal' });
+    this.metrics.rejectedRequests.inc({ reason: REASON_OF_CODE[known.code] ?? 'internal' });
     return known;
   }
 }

@@ -6,7 +6,9 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Why a request was refused. Bounded set: used as a label value. */
-export type RejectReason = 'invalid' | 'no_trace' | 'too_large' | 'queue_full' | 'spool_full' | 'spool_unavailable' | 'unauthorized' | 'unsupported_media_type' | 'internal';
+/** Why ingest refused a request: the `reason` label of `a2a_collector_rejected_requests_total`. */
+export const REJECT_REASONS = ['invalid', 'no_trace', 'too_large', 'queue_full', 'spool_full', 'spool_unavailable', 'unauthorized', 'unsupported_media_type', 'internal'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Why accepted spans were dropped. Bounded set: used as a label value. */
 export type DropReason = 'retries_exhausted' | 'permanent_error' | 'shutdown';
@@ -52,6 +54,8 @@ export class SelfMetrics {
       labelNames: ['reason'],
       registers,
     });
+    // Every reason from 0, so that `increase()` in an alert sees the first refusal of a process too.
+    for (const reason of REJECT_REASONS) this.rejectedRequests.inc({ reason }, 0);
     this.exportedSpans = new Counter({
       name: 'a2a_collector_exported_spans_total',
       help: 'Spans an exporter delivered.',

@@ -28,8 +28,10 @@ const EXPECTED_ALERTS = [
   'A2AStepErrorRateHigh',
   'A2ACollectorDroppingSpans',
   'A2ACollectorRejectingQueueFull',
+  'A2ACollectorSpoolWriteFailing',
   'A2ACollectorExportFailing',
   'A2ACollectorQueueNearlyFull',
+  'A2ACollectorSpoolNearlyFull',
   'A2ACollectorDown',
 ];
 
@@ -100,8 +102,8 @@ describe('shipped Prometheus alert rules under promtool', { timeout: 20 * 60_000
   it('passes promtool check rules with the expected number of rules', async () => {
     const result = await run(PROMTOOL, ['check', 'rules', 'alerts.yml', 'budgets.yml'], RULES_DIR);
     assert.equal(result.code, 0, result.output);
-    // 11 alerts + 1 recording rule; 1 budget.
-    assert.match(result.output, /Checking alerts\.yml\n\s+SUCCESS: 12 rules found/);
+    // 13 alerts + 1 recording rule; 1 budget.
+    assert.match(result.output, /Checking alerts\.yml\n\s+SUCCESS: 14 rules found/);
     assert.match(result.output, /Checking budgets\.yml\n\s+SUCCESS: 1 rules found/);
   });
 
@@ -133,7 +135,7 @@ describe('shipped Prometheus alert rules under promtool', { timeout: 20 * 60_000
     const prometheus = await run(PROMTOOL, ['check', 'config', 'prometheus.example.yml'], RULES_DIR);
     assert.equal(prometheus.code, 0, prometheus.output);
     assert.match(prometheus.output, /SUCCESS: 2 rule files found/);
-    assert.match(prometheus.output, /Checking alerts\.yml\n\s+SUCCESS: 12 rules found/);
+    assert.match(prometheus.output, /Checking alerts\.yml\n\s+SUCCESS: 14 rules found/);
     const alertmanager = await run(AMTOOL, ['check-config', 'alertmanager.example.yml'], RULES_DIR);
     assert.equal(alertmanager.code, 0, alertmanager.output);
     assert.match(alertmanager.output, /SUCCESS/);

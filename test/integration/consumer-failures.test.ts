@@ -118,7 +118,11 @@ describe('a consumer that throws on a request', () => {
     );
     assert.deepEqual(refused.ledgerBytes, { '': 0 });
     assert.deepEqual(refused.spoolBytes, { '': 0 });
-    assert.deepEqual(refused.rejected, { '{reason="internal"}': 1 });
+    assert.equal(refused.rejected['{reason="internal"}'], 1);
+    assert.equal(
+      Object.values(refused.rejected).reduce((sum, count) => sum + count, 0),
+      1,
+    );
     repair();
     const retried = await post(setup, trace(0.5));
     assert.equal(retried.status, 202);

@@ -184,7 +184,13 @@ describe('the durable spool', () => {
     assert.equal(refused.headers.get('retry-after'), '5');
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'A2A_ERR_SPOOL_FULL');
     const afterwards = await scrape(collector.app);
-    assert.deepEqual(metricSamples(afterwards, 'a2a_collector_rejected_requests_total'), { '{reason="spool_full"}': 1 });
+    const rejected = metricSamples(afterwards, 'a2a_collector_rejected_requests_total');
+    assert.equal(rejected['{reason="spool_full"}'], 1);
+    assert.equal(
+      Object.values(rejected).reduce((sum, count) => sum + count, 0),
+      1,
+      'every other reason stays at 0',
+    );
     for (const name of ['a2a_cost_total', 'a2a_steps_total', 'a2a_collector_span_versions_total', 'a2a_collector_spool_bytes']) {
       assert.deepEqual(metricSamples(afterwards, name), metricSamples(before, name), name);
     }
