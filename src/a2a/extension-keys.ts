@@ -27,9 +27,6 @@ export const TRACEABILITY_METADATA_KEYS: readonly string[] = [
  */
 export const STRICT_TRACEABILITY_METADATA_KEYS: ReadonlySet<string> = new Set(TRACEABILITY_METADATA_KEYS.slice(0, 3));
 
-/** URI of the timestamp extension as its spec names it. */
-export const TIMESTAMP_EXTENSION_URI = 'https://github.com/a2aproject/a2a-samples/samples/extensions/timestamp/v1';
-
 /**
  * Metadata keys of a timestamp-extension stamp (one RFC 3339 string): the key the samples write,
  * and the one the spec text names (with the extra `samples/` segment).

@@ -157,7 +157,5 @@ export const ConfigSchema = z.strictObject({
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
-/** Config as written (before defaults). */
-export type ConfigInput = z.input<typeof ConfigSchema>;
 /** Config after validation and defaults, exporters not yet typed. */
 export type ParsedConfig = z.infer<typeof ConfigSchema>;

@@ -38,7 +38,6 @@ export function toOtelSpanId(stepId: string, otelTraceId: string, a2aTraceId: st
 export interface TraceParent {
   readonly traceId: string;
   readonly spanId: string;
-  readonly sampled: boolean;
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
@@ -48,9 +47,9 @@ export function parseTraceParent(header: string | undefined | null): TraceParent
   if (header === undefined || header === null) return undefined;
   const match = TRACEPARENT.exec(header.trim().toLowerCase());
   if (match === null) return undefined;
-  const [, version, traceId, spanId, flags] = match as unknown as [string, string, string, string, string];
+  const [, version, traceId, spanId] = match as unknown as [string, string, string, string];
   // Version ff is forbidden; all-zero ids are invalid (W3C Trace Context §3.2.2).
   if (version === 'ff' || traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
   if (version === '00' && header.trim().length !== 55) return undefined;
-  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 };
+  return { traceId, spanId };
 }

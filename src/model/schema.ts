@@ -109,5 +109,3 @@ export const RawTraceSchema = z.looseObject(
 
 /** Wire shape of one step. */
 export type RawStep = z.infer<typeof RawStepSchema>;
-/** Wire shape of one ResponseTrace. */
-export type RawTrace = z.infer<typeof RawTraceSchema>;

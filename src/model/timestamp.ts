@@ -47,11 +47,6 @@ export function parseTimestamp(raw: string): TraceTimestamp | undefined {
   };
 }
 
-/** Milliseconds from `from` to `to` (negative when `to` is earlier), to nanosecond precision. */
-export function millisBetween(from: TraceTimestamp, to: TraceTimestamp): number {
-  return ((to.epochSeconds - from.epochSeconds) * 1e9 + (to.nanos - from.nanos)) / 1e6;
-}
-
 /** Returns `at` moved by `millis` (which may be fractional or negative); `raw` is left empty. */
 export function addMillis(at: TraceTimestamp, millis: number): TraceTimestamp {
   const totalNanos = at.nanos + Math.round((millis % 1000) * 1e6);

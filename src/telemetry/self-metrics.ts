@@ -10,9 +10,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export const REJECT_REASONS = ['invalid', 'no_trace', 'too_large', 'queue_full', 'spool_full', 'spool_unavailable', 'unauthorized', 'unsupported_media_type', 'internal'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-/** Why accepted spans were dropped. Bounded set: used as a label value. */
-export type DropReason = 'retries_exhausted' | 'permanent_error' | 'shutdown';
-
 /** Counters and gauges of the collector's own behaviour. */
 export class SelfMetrics {
   readonly receivedTraces: Counter;

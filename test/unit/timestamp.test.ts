@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addMillis, millisBetween, parseTimestamp } from '../../src/model/timestamp.js';
+import { addMillis, parseTimestamp } from '../../src/model/timestamp.js';
 
 describe('parseTimestamp', () => {
   const cases: Array<[string, number, number, boolean]> = [
@@ -29,11 +29,9 @@ describe('parseTimestamp', () => {
     });
   }
 
-  it('measures and shifts at nanosecond precision', () => {
+  it('shifts at nanosecond precision', () => {
     const from = parseTimestamp('2026-03-10T21:23:14.999999999Z');
-    const to = parseTimestamp('2026-03-10T21:23:15.000000001Z');
-    assert.ok(from !== undefined && to !== undefined);
-    assert.equal(millisBetween(from, to), 0.000002);
+    assert.ok(from !== undefined);
     const shifted = addMillis(from, 1500);
     assert.deepEqual([shifted.epochSeconds, shifted.nanos], [1773177796, 499_999_999]);
     const back = addMillis(from, -1000);
