@@ -211,12 +211,14 @@ describe('proxy sidecar in front of scripted agents', () => {
         response.writeHead(200, JSON_HEADERS);
         response.end(body);
       };
+      const before = await metrics();
       const response = await rawRequest(`${proxyUrl}/`, { method: 'POST', headers: ['Content-Type', 'application/json'], body: '{}' });
       assert.equal(response.status, 200);
       assert.equal(response.body.toString(), body);
       const read = await metrics();
-      assert.ok(read(`a2a_proxy_requests_total{outcome="${outcome}"}`) >= 1, `${body} -> ${outcome}`);
-      if (failure !== undefined) assert.equal(read(`a2a_proxy_ingest_failures_total{reason="${failure}"}`), 1);
+      const delta = (series: string) => read(series) - before(series);
+      assert.equal(delta(`a2a_proxy_requests_total{outcome="${outcome}"}`), 1, `${body} -> ${outcome}`);
+      if (failure !== undefined) assert.equal(delta(`a2a_proxy_ingest_failures_total{reason="${failure}"}`), 1);
     }
   });
 
