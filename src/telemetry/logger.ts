@@ -27,7 +27,7 @@ export const silentLogger: Logger = { log() {} };
 
 /**
  * Logs a recurring problem once per burst: the first occurrence at once, then at most one summary
- * line per `windowMillis` with how many more happened (STYLE: "logged once per burst, not per span").
+ * line per `windowMillis` with how many more happened.
  */
 export class BurstLogger {
   private suppressed = 0;
