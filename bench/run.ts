@@ -11,6 +11,8 @@
  *    and exporting OTLP protobuf to the same sink (DESIGN §9 baseline).
  * 5. Heap per span of the counted-once ledger, measured against its byte estimate
  *    (bench/ledger-heap-probe.ts, in a process of its own with --expose-gc).
+ * 6. Heap per queued span, per span shape, measured against the queue's byte estimate
+ *    (bench/queue-heap-probe.ts, in a process of its own).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -219,6 +221,8 @@ async function main(): Promise<void> {
     const probe = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/ledger-heap-probe.ts', String(spansPerTrace)], { cwd: ROOT, encoding: 'utf8' });
     console.log(`ledger     ${probe.trim()}`);
   }
+  const queueProbe = execFileSync(process.execPath, ['--import', 'tsx', 'bench/queue-heap-probe.ts'], { cwd: ROOT, encoding: 'utf8' });
+  for (const line of queueProbe.trim().split('\n')) console.log(`queue      ${line}`);
 
   const cli = existsSync(`${ROOT}/dist/src/cli.js`) ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
   const bare = await startProcess(['--import', 'tsx', 'bench/bare-server.ts']);

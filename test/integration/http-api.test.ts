@@ -173,7 +173,7 @@ describe('limits', () => {
       exporters: {
         otlp: {
           endpoint: 'http://127.0.0.1:9',
-          sending_queue: { queue_size_bytes: 4000 },
+          sending_queue: { queue_size_bytes: 6000 },
           retry_on_failure: { max_elapsed_time_millis: 0 },
           batch: { scheduled_delay_millis: 60_000 },
         },
