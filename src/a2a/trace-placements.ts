@@ -7,7 +7,7 @@
  * so what one reads is exactly what the other removes.
  */
 import { STRICT_TRACEABILITY_METADATA_KEYS, TRACEABILITY_METADATA_KEYS } from './extension-keys.js';
-import { isObject, nonEmptyString, type JsonObject } from './json-value.js';
+import { isObject, nonEmptyString, type JsonObject } from '../model/json-value.js';
 import { indexPath, propertyPath } from './json-path.js';
 
 /** One step from a value into one of its members: an object key or an array index. */

@@ -9,6 +9,7 @@ import { CollectorError, type FieldIssue } from '../errors.js';
 import type { ExporterFactory, ExporterHelperSettings } from '../pipeline/exporter-factory.js';
 import { configFromEnvironment, otlpSettingsFromEnvironment, type ConfigOverlay } from './environment.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
+import { isObject } from '../model/json-value.js';
 
 /** One exporter after validation. */
 export interface ExporterConfig {
@@ -35,13 +36,10 @@ export interface ConfigSources {
   readonly overrides?: ConfigOverlay;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Deep-merges `overlay` into `base`: objects merge, everything else replaces. */
 export function mergeConfig(base: unknown, overlay: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(overlay)) return overlay === undefined ? base : overlay;
+  if (!isObject(base) || !isObject(overlay)) return overlay === undefined ? base : overlay;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overlay)) merged[key] = mergeConfig(base[key], value);
   return merged;
@@ -64,7 +62,7 @@ export function validateConfig(raw: unknown, factories: ReadonlyMap<string, Expo
   if (!parsed.success) issues.push(...zodIssues(parsed.error));
 
   const exporters: ExporterConfig[] = [];
-  const rawExporters = isPlainObject(raw) && isPlainObject(raw['exporters']) ? raw['exporters'] : {};
+  const rawExporters = isObject(raw) && isObject(raw['exporters']) ? raw['exporters'] : {};
   for (const [id, settings] of Object.entries(rawExporters)) {
     const type = id.split('/')[0] ?? id;
     const factory = factories.get(type);
@@ -105,7 +103,7 @@ export async function loadConfig(sources: ConfigSources, factories: ReadonlyMap<
   const env = sources.env ?? {};
   let merged = mergeConfig(fromFile, configFromEnvironment(env));
   const otlpSettings = otlpSettingsFromEnvironment(env);
-  if (Object.keys(otlpSettings).length > 0 && isPlainObject(merged) && isPlainObject(merged['exporters']) && 'otlp' in merged['exporters']) {
+  if (Object.keys(otlpSettings).length > 0 && isObject(merged) && isObject(merged['exporters']) && 'otlp' in merged['exporters']) {
     merged = mergeConfig(merged, { exporters: { otlp: mergeConfig(merged['exporters']['otlp'] ?? {}, otlpSettings) } });
   }
   return validateConfig(mergeConfig(merged, sources.overrides ?? {}), factories);

@@ -20,6 +20,7 @@ import { repeatedCopiesOf } from '../a2a/repeated-traces.js';
 import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
 import { CollectorError, IssueList, MAX_LISTED_ISSUES, type FieldIssue } from '../errors.js';
 import type { ReadWarning } from '../model/types.js';
+import { isObject } from '../model/json-value.js';
 
 /** A value that should be a ResponseTrace, and where it was found. */
 export interface TraceCandidate {
@@ -57,9 +58,6 @@ const NOT_A_TRACE =
   'expected a ResponseTrace ({"trace_id": ..., "steps": [...]}), a JSON array of them, {"traces": [...]}, ' +
   'or an A2A Task, Message, Artifact, task event or JSON-RPC response carrying one';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describeError(error: JsonRpcErrorReport): string {
   return error.code === undefined ? `error: ${error.message}` : `JSON-RPC error ${error.code}: ${error.message}`;

@@ -11,6 +11,7 @@ import { dropRepeatedTraces } from '../a2a/repeated-traces.js';
 import { CollectorError, IssueList } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import type { SpanMapper } from '../mapping/to-readable-spans.js';
+import { isStackOverflow } from '../model/json-value.js';
 import { readResponseTraceInto, type ReadLimits, type ReadResult } from '../model/read-trace.js';
 import { buildStepTree, type CalleeHasSidecar, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
@@ -27,7 +28,7 @@ function refuseStackOverflow<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    if (isStackOverflow(error)) {
       throw new CollectorError('A2A_ERR_NESTING_TOO_DEEP', 'the body nests objects or arrays too deeply to read', [
         { path: '', reason: 'nested too deeply' },
       ]);

@@ -4,6 +4,7 @@
  * sends it uncoded once rewritten; whatever it cannot or must not rewrite (signed, `no-transform`,
  * too large, not JSON) goes on exactly as the agent sent it, headers and bytes.
  */
+import { isStackOverflow } from '../model/json-value.js';
 import { extractTraces, type Extraction } from '../a2a/extract-traces.js';
 import { rewriteAgentCard } from './agent-card-rewrite.js';
 import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
@@ -11,7 +12,7 @@ import { decodeBody } from './content-codings.js';
 import { firstLossyNumber } from './json-number-fidelity.js';
 import type { CardRewriteSkipReason, IngestFailureReason } from './proxy-metrics.js';
 import { headerValues, withHeader, withListMember, withoutHeader, type RawHeaders } from './raw-headers.js';
-import { isStackOverflow, type InspectionResult, type ResponseInspector } from './response-inspectors.js';
+import type { InspectionResult, ResponseInspector } from './response-inspectors.js';
 
 /** Fields that describe the agent's bytes, wrong for the rewritten ones (RFC 9530 digests, RFC 1864 `Content-MD5`). */
 const BYTE_DIGEST_FIELDS = ['Content-Digest', 'Repr-Digest', 'Digest', 'Content-MD5'] as const;

@@ -4,13 +4,8 @@
  * the agent sends them around the proxy. Pure functions over parsed JSON; only URLs that point at
  * the upstream agent (its origin and path prefix) move, every other field stays as it was.
  */
+import { isObject, type JsonObject } from '../model/json-value.js';
 
-/** A JSON object as `JSON.parse` returns it. */
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Card fields that hold a list of interfaces, each with its own `url`: protocol 1.0

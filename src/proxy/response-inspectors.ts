@@ -14,18 +14,12 @@ import { EnvelopeExtractor, extractTraces, type Extraction } from '../a2a/extrac
 import { indexPath } from '../a2a/json-path.js';
 import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
 import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
+import { isStackOverflow } from '../model/json-value.js';
 import { firstLossyNumber } from './json-number-fidelity.js';
 import type { IngestFailureReason, StripSkipReason } from './proxy-metrics.js';
 import { SseEventFramer } from './sse-event-framer.js';
 import { stripTraces } from './strip-trace.js';
 
-/**
- * True for the RangeError V8 throws when a recursive walk runs out of stack: JSON that parses can
- * still nest too deeply for the walks after it (envelope search, stringify). V8 unwinds it cleanly.
- */
-export function isStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && /call stack/i.test(error.message);
-}
 
 /** What an inspector learnt of a body. */
 export interface InspectionResult {

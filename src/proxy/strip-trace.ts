@@ -3,7 +3,7 @@
  * placement the extraction reads (a2a/trace-placements.ts walks both), and nothing else. Copy on
  * write: a value with no trace comes back as the same object, and the input is never modified.
  */
-import { isObject } from '../a2a/json-value.js';
+import { isObject } from '../model/json-value.js';
 import { indexPath } from '../a2a/json-path.js';
 import { walkA2a, type PathSegment, type TracePlacement } from '../a2a/trace-placements.js';
 
