@@ -4,7 +4,6 @@
  * the HTTP API. Starts in order and shuts
  * down in reverse: stop intake, drain queues, close exporters.
  */
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
@@ -21,6 +20,7 @@ import { createHttpApp } from './ingest/http-app.js';
 import { IngestEndpoint } from './ingest/ingest-endpoint.js';
 import { ByteBudget } from './ingest/byte-budget.js';
 import { httpServerOptions, limitConnections, serverLimitsFromConfig } from './ingest/http-server-limits.js';
+import { closeServer, listen, type ListenAddress } from './ingest/http-listener.js';
 import { createNodeListener } from './ingest/node-listener.js';
 import { TraceIntake } from './ingest/trace-intake.js';
 import { SpanMapper } from './mapping/to-readable-spans.js';
@@ -46,12 +46,7 @@ export interface CollectorDependencies {
 }
 
 /** Where a started collector listens. */
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-  /** Base URL, `http://host:port`. */
-  readonly url: string;
-}
+export type { ListenAddress } from './ingest/http-listener.js';
 
 /**
  * The spool directory: `spool.directory`, else one per port under the user's state directory
@@ -225,22 +220,15 @@ export class Collector {
   }
 
   /** Opens the HTTP listener. Resolves with the bound address (useful with port 0). */
-  start(): Promise<ListenAddress> {
+  async start(): Promise<ListenAddress> {
     this.ledger.start();
-    return new Promise((resolve, reject) => {
-      const limits = serverLimitsFromConfig(this.config);
-      const server = createServer(httpServerOptions(limits), createNodeListener(this.app, this.endpoint, { bodyBudget: this.bodyBudget }));
-      limitConnections(server, limits, this.onConnectionRefused);
-      server.once('error', reject);
-      server.listen(this.config.server.port, this.config.server.host, () => {
-        const info = server.address() as AddressInfo;
-        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-        const address = { host: info.address, port: info.port, url: `http://${host}:${info.port}` };
-        this.logger.log('info', 'collector listening', { url: address.url, exporters: this.config.exporters.map((e) => e.id) });
-        resolve(address);
-      });
-      this.server = server;
-    });
+    const limits = serverLimitsFromConfig(this.config);
+    const server = createServer(httpServerOptions(limits), createNodeListener(this.app, this.endpoint, { bodyBudget: this.bodyBudget }));
+    limitConnections(server, limits, this.onConnectionRefused);
+    this.server = server;
+    const address = await listen(server, this.config.server.port, this.config.server.host);
+    this.logger.log('info', 'collector listening', { url: address.url, exporters: this.config.exporters.map((e) => e.id) });
+    return address;
   }
 
   /** Sends everything queued to the exporters now. */
@@ -252,15 +240,8 @@ export class Collector {
   shutdown(timeoutMillis = 30_000): Promise<void> {
     this.stopping ??= (async () => {
       const server = this.server;
-      if (server !== undefined) {
-        // Stop intake: idle keep-alive connections close now; a request still arriving gets a
-        // bounded grace period, so one slow client cannot hold the shutdown (and the queues) hostage.
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const grace = setTimeout(() => server.closeAllConnections(), Math.min(5_000, timeoutMillis / 3));
-        await closed;
-        clearTimeout(grace);
-      }
+      // Stop intake first; a request still arriving gets a bounded grace period.
+      if (server !== undefined) await closeServer(server, Math.min(5_000, timeoutMillis / 3));
       await this.pipeline.shutdown(timeoutMillis);
       this.ledger.shutdown();
       await this.spool?.close();

@@ -78,7 +78,16 @@ export function validateConfig(raw: unknown, factories: ReadonlyMap<string, Expo
   if (issues.length > 0 || !parsed.success) {
     throw new CollectorError('CFG_ERR_INVALID', `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
   }
-  return Object.freeze({ ...parsed.data, exporters: Object.freeze(exporters) });
+  return deepFreeze({ ...parsed.data, exporters });
+}
+
+/** Freezes `value` and every object and array in it, so that no part of a validated config can change after the check. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Reads a YAML/JSON config file into a plain object. */

@@ -9,10 +9,10 @@
  */
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
 import type { Extraction } from '../a2a/extract-traces.js';
+import { closeServer, listen, type ListenAddress } from '../ingest/http-listener.js';
 import { httpServerOptions, limitConnections, type HttpServerLimits } from '../ingest/http-server-limits.js';
 import type { IngestContext, TraceIntake } from '../ingest/trace-intake.js';
 import { BurstLogger, silentLogger, type Logger } from '../telemetry/logger.js';
@@ -96,12 +96,6 @@ export interface A2aProxyDependencies {
 }
 
 /** Where a started proxy listens. */
-export interface ProxyAddress {
-  readonly host: string;
-  readonly port: number;
-  /** Base URL, `http://host:port`. */
-  readonly url: string;
-}
 
 type BodyKind = 'json' | 'event-stream';
 
@@ -176,25 +170,17 @@ export class A2aProxy {
   }
 
   /** Opens the listener. Resolves with the bound address (useful with port 0). */
-  start(): Promise<ProxyAddress> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        const info = this.server.address() as AddressInfo;
-        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-        const address = { host: info.address, port: info.port, url: `http://${host}:${info.port}` };
-        this.listenOrigin = address.url;
-        this.logger.log('info', 'proxy listening', {
-          url: address.url,
-          upstream: this.upstream.href,
-          stripTrace: this.options.stripTrace,
-          rewriteAgentCard: this.options.rewriteAgentCard,
-          trustForwardedHeaders: this.options.trustForwardedHeaders,
-        });
-        resolve(address);
-      });
+  async start(): Promise<ListenAddress> {
+    const address = await listen(this.server, this.options.port, this.options.host);
+    this.listenOrigin = address.url;
+    this.logger.log('info', 'proxy listening', {
+      url: address.url,
+      upstream: this.upstream.href,
+      stripTrace: this.options.stripTrace,
+      rewriteAgentCard: this.options.rewriteAgentCard,
+      trustForwardedHeaders: this.options.trustForwardedHeaders,
     });
+    return address;
   }
 
   /**
@@ -203,13 +189,7 @@ export class A2aProxy {
    */
   shutdown(graceMillis = 5000): Promise<void> {
     this.stopping ??= (async () => {
-      if (this.server.listening) {
-        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-        this.server.closeIdleConnections();
-        const timer = setTimeout(() => this.server.closeAllConnections(), graceMillis);
-        await closed;
-        clearTimeout(timer);
-      }
+      await closeServer(this.server, graceMillis);
       this.agent.destroy();
       this.logger.log('info', 'proxy stopped');
     })();

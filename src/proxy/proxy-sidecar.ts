@@ -8,7 +8,7 @@ import { Collector, type CollectorDependencies, type ListenAddress } from '../co
 import type { CollectorConfig } from '../config/load-config.js';
 import { CollectorError } from '../errors.js';
 import { serverLimitsFromConfig } from '../ingest/http-server-limits.js';
-import { A2aProxy, type A2aProxyOptions, type ProxyAddress } from './a2a-proxy.js';
+import { A2aProxy, type A2aProxyOptions } from './a2a-proxy.js';
 
 /**
  * The proxy options a validated config asks for.
@@ -43,7 +43,7 @@ export interface SidecarAddresses {
   /** The collector's API (ingest, query, /metrics). */
   readonly collector: ListenAddress;
   /** The proxy clients call instead of the agent. */
-  readonly proxy: ProxyAddress;
+  readonly proxy: ListenAddress;
 }
 
 /** A collector with the A2A proxy in front of one agent. */

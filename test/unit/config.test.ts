@@ -20,6 +20,17 @@ function problems(raw: unknown): Array<{ path: string; reason: string }> {
 }
 
 describe('validateConfig', () => {
+  it('freezes the whole config, nested objects, lists and exporter settings included', () => {
+    const config = validateConfig({ accounting: { sidecar_agents: ['a'] }, exporters: { otlp: { endpoint: 'http://127.0.0.1:4318' } } }, builtInExporterFactories);
+    const writable = config as unknown as { server: { port: number }; accounting: { sidecar_agents: string[] }; exporters: Array<{ settings: { sending_queue: { queue_size_bytes: number } } }> };
+    assert.throws(() => (writable.server.port = 1), TypeError);
+    assert.throws(() => writable.accounting.sidecar_agents.push('b'), TypeError);
+    const settings = writable.exporters[0]?.settings;
+    assert.ok(settings !== undefined);
+    assert.throws(() => (settings.sending_queue.queue_size_bytes = 1), TypeError);
+    assert.deepEqual([config.server.port, config.accounting.sidecar_agents], [4320, ['a']]);
+  });
+
   it('gives the embedded default with no config at all', () => {
     const config = validateConfig({}, builtInExporterFactories);
     assert.deepEqual(
