@@ -6,7 +6,7 @@
 import type { FieldIssue } from '../errors.js';
 import { parseTimestamp } from '../model/timestamp.js';
 import type { ReadWarning } from '../model/types.js';
-import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from './envelope-context.js';
+import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../model/envelope-context.js';
 import { TIMESTAMP_METADATA_KEYS, TRACEPARENT_METADATA_KEY } from './extension-keys.js';
 import { isObject, nonEmptyString, type JsonObject } from '../model/json-value.js';
 import { indexPath, propertyPath } from './json-path.js';

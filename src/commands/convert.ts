@@ -11,7 +11,7 @@ import { SpanMapper } from '../mapping/to-readable-spans.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { COLLECTOR_VERSION } from '../version.js';
 import { EXIT_USAGE, loadCommandConfig, type Command } from './command.js';
-import { mediaTypeOf } from './send.js';
+import { mediaTypeOfFile } from './send.js';
 
 /** Largest export printed indented; larger ones are printed compact. */
 export const PRETTY_PRINT_MAX_SPANS = 10_000;
@@ -48,7 +48,7 @@ export const convertCommand: Command = async (options) => {
     },
     new SelfMetrics(new Registry()),
   );
-  const accepted = intake.ingestText(text, mediaTypeOf(file, text));
+  const accepted = intake.ingestText(text, mediaTypeOfFile(file, text));
   for (const trace of accepted) {
     for (const warning of trace.warnings) options.stderr(`warning ${warning.path === '' ? '(root)' : warning.path}: ${warning.message}\n`);
   }

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { looksLikeEventStream } from '../a2a/sse-parser.js';
+import { EVENT_STREAM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../http/media-types.js';
 import type { AcceptedTrace } from '../ingest/trace-intake.js';
 import { EXIT_USAGE, type Command } from './command.js';
 
@@ -15,8 +16,8 @@ interface ErrorBody {
 }
 
 /** Media type for a captured file: an event stream by extension or by content, JSON otherwise. */
-export function mediaTypeOf(file: string, text: string): string {
-  return /\.(sse|event-stream)$/i.test(file) || (!/^\s*[[{]/.test(text) && looksLikeEventStream(text)) ? 'text/event-stream' : 'application/json';
+export function mediaTypeOfFile(file: string, text: string): string {
+  return /\.(sse|event-stream)$/i.test(file) || (!/^\s*[[{]/.test(text) && looksLikeEventStream(text)) ? EVENT_STREAM_MEDIA_TYPE : JSON_MEDIA_TYPE;
 }
 
 /** The `send` command. Exit code 1 when any file was refused. */
@@ -38,7 +39,7 @@ export const sendCommand: Command = async (options) => {
     }
     let response: Response;
     try {
-      response = await fetch(`${base}/v1/a2a/traces`, { method: 'POST', headers: { 'content-type': mediaTypeOf(file, text) }, body: text });
+      response = await fetch(`${base}/v1/a2a/traces`, { method: 'POST', headers: { 'content-type': mediaTypeOfFile(file, text) }, body: text });
     } catch (error) {
       options.stderr(`${file}: cannot reach ${base}: ${(error as Error).message}\n`);
       failed++;

@@ -5,7 +5,7 @@
  * what a body without a trace is answered with: 400 when it is no known shape or a JSON-RPC error,
  * 422 when it is an envelope that carries no trace.
  */
-import type { EnvelopeContext } from '../a2a/envelope-context.js';
+import type { EnvelopeContext } from '../model/envelope-context.js';
 import { extractTracesFromEventStream } from '../a2a/extract-event-stream.js';
 import {
   MAX_SEARCHED_LISTED,

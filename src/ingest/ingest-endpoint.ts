@@ -7,7 +7,8 @@
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RejectReason, SelfMetrics } from '../telemetry/self-metrics.js';
-import { isEventStreamMediaType, type AcceptedTrace, type TraceIntake } from './trace-intake.js';
+import { isEventStreamMediaType, isJsonMediaType, isUnlabelledMediaType, JSON_MEDIA_TYPE } from '../http/media-types.js';
+import type { AcceptedTrace, TraceIntake } from './trace-intake.js';
 
 /** Path of the ingest endpoint. */
 export const INGEST_PATH = '/v1/a2a/traces';
@@ -41,9 +42,6 @@ const REASON_OF_CODE: Partial<Record<CollectorError['code'], RejectReason>> = {
   A2A_ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
 };
 
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
-// curl -d sends application/x-www-form-urlencoded unless told otherwise; its body is still our JSON.
-const LENIENT_MEDIA_TYPE = /^(?:text\/plain|application\/x-www-form-urlencoded)\b/i;
 
 /** Settings of the endpoint. */
 export interface IngestEndpointOptions {
@@ -75,8 +73,8 @@ export class IngestEndpoint {
     if (this.options.authToken !== undefined && /^bearer +(.*)$/i.exec(request.authorization?.trim() ?? '')?.[1] !== this.options.authToken) {
       throw new CollectorError('A2A_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
     }
-    const mediaType = request.contentType ?? 'application/json';
-    if (!JSON_MEDIA_TYPE.test(mediaType) && !isEventStreamMediaType(mediaType) && !LENIENT_MEDIA_TYPE.test(mediaType)) {
+    const mediaType = request.contentType ?? JSON_MEDIA_TYPE;
+    if (!isJsonMediaType(mediaType) && !isEventStreamMediaType(mediaType) && !isUnlabelledMediaType(mediaType)) {
       throw new CollectorError(
         'A2A_ERR_UNSUPPORTED_MEDIA_TYPE',
         `content type ${mediaType} is not accepted; send application/json, or text/event-stream for a stream transcript`,

@@ -4,13 +4,15 @@
  * the pipeline in one call. Shared by the HTTP API and every other way in.
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { EnvelopeContext } from '../a2a/envelope-context.js';
+import type { EnvelopeContext } from '../model/envelope-context.js';
 import type { Extraction } from '../a2a/extract-traces.js';
 import { looksLikeEventStream } from '../a2a/sse-parser.js';
 import { dropRepeatedTraces } from '../a2a/repeated-traces.js';
 import { CollectorError, IssueList } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
+import { passThroughAttributeName } from '../mapping/attribute-names.js';
 import type { SpanMapper } from '../mapping/to-readable-spans.js';
+import { isEventStreamMediaType } from '../http/media-types.js';
 import { isStackOverflow } from '../model/json-value.js';
 import { readResponseTraceInto, type ReadLimits, type ReadResult } from '../model/read-trace.js';
 import { buildStepTree, type CalleeHasSidecar, type CostMode } from '../model/step-tree.js';
@@ -35,11 +37,6 @@ function refuseStackOverflow<T>(work: () => T): T {
     }
     throw error;
   }
-}
-
-/** Whether a media type (a Content-Type value) names an event stream. */
-export function isEventStreamMediaType(mediaType: string): boolean {
-  return /^text\/event-stream\b/i.test(mediaType.trim());
 }
 
 /** Per-request context of an ingest. */
@@ -93,7 +90,11 @@ export class TraceIntake {
     private readonly consumer: IntakeConsumer,
     private readonly options: IntakeOptions,
     private readonly metrics: SelfMetrics,
-  ) {}
+  ) {
+    this.readLimits = { ...options, passThroughAttributeName };
+  }
+
+  private readonly readLimits: ReadLimits;
 
   /**
    * Ingests every trace in `body` (already JSON-decoded): bare traces, arrays of them, and A2A
@@ -152,14 +153,14 @@ export class TraceIntake {
     issues.addAll(found.issues);
     const readCopies = new Map<TraceCandidate, ReadResult>();
     for (const candidate of found.candidates) {
-      const result = readResponseTraceInto(candidate.value, candidate.path, this.options, issues);
+      const result = readResponseTraceInto(candidate.value, candidate.path, this.readLimits, issues);
       if (result !== undefined) readCopies.set(candidate, result);
     }
     const merged = issues.count === 0 ? dropRepeatedTraces(found.candidates) : [];
     for (const candidate of merged) {
       if (readCopies.has(candidate)) continue;
       // A merge of valid copies can still pass the step limit.
-      const result = readResponseTraceInto(candidate.value, candidate.path, this.options, issues);
+      const result = readResponseTraceInto(candidate.value, candidate.path, this.readLimits, issues);
       if (result !== undefined) readCopies.set(candidate, result);
     }
     if (issues.count > 0) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body holds invalid traces; nothing was accepted', issues);

@@ -70,5 +70,65 @@ export const EVENT_TASK_TIMESTAMP = 'a2a.task.timestamp';
 export const EVENT_MESSAGE_TIMESTAMP = 'a2a.message.timestamp';
 export const EVENT_ARTIFACT_TIMESTAMP = 'a2a.artifact.timestamp';
 
+/**
+ * Every name the mapping writes itself (span, event and link attributes, and the resource's
+ * `service.name`, which some exporters read from span attributes too). A step's additional attribute
+ * by one of these names would overwrite what the collector computed, so {@link passThroughAttributeName}
+ * moves it under {@link PASS_THROUGH_RENAME_PREFIX}. Listed one by one: adding a name here is a
+ * decision, not a side effect of declaring a constant.
+ */
+export const MAPPED_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
+  ATTR_SERVICE_NAME,
+  ATTR_TRACE_ID,
+  ATTR_STEP_ID,
+  ATTR_STEP_PARENT_ID,
+  ATTR_STEP_CALL_TYPE,
+  ATTR_STEP_KIND,
+  ATTR_STEP_TYPE,
+  ATTR_STEP_NAME,
+  ATTR_AGENT_URL,
+  ATTR_STEP_LATENCY_MS,
+  ATTR_STEP_COST,
+  ATTR_STEP_COST_EXCLUSIVE,
+  ATTR_COST_CURRENCY,
+  ATTR_STEP_TOTAL_TOKENS,
+  ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE,
+  ATTR_STEP_PARAMETERS,
+  ATTR_STEP_REQUESTS,
+  ATTR_STEP_ORPHAN,
+  ATTR_STEP_CYCLE_BROKEN,
+  ATTR_STEP_IN_FLIGHT,
+  ATTR_STEP_TIME_MISSING,
+  ATTR_STEP_ZONE_ASSUMED,
+  ATTR_NESTING_LEVEL,
+  ATTR_CALLEE_LINKED,
+  ATTR_LINK_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_USAGE_COST,
+  ATTR_GEN_AI_USAGE_TOTAL_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_TASK_ID,
+  ATTR_TASK_STATE,
+  ATTR_MESSAGE_ID,
+  ATTR_MESSAGE_ROLE,
+  ATTR_ARTIFACT_ID,
+  ATTR_ARTIFACT_NAME,
+  ATTR_EXCEPTION_MESSAGE,
+  ATTR_EXCEPTION_STACKTRACE,
+  ATTR_EXCEPTION_TYPE,
+]);
+
+/** Where an additional attribute named like a {@link MAPPED_ATTRIBUTE_NAMES} entry is kept. */
+export const PASS_THROUGH_RENAME_PREFIX = 'a2a.step.additional_attributes.';
+
+/** The span attribute a step's additional attribute `key` is written as. */
+export function passThroughAttributeName(key: string): string {
+  return MAPPED_ATTRIBUTE_NAMES.has(key) ? `${PASS_THROUGH_RENAME_PREFIX}${key}` : key;
+}
+
 /** Name of the instrumentation scope on every span the collector emits. */
 export const SCOPE_NAME = 'a2a-trace-collector';

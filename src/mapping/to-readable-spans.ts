@@ -6,7 +6,7 @@ import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, typ
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../a2a/envelope-context.js';
+import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../model/envelope-context.js';
 import { addMillis } from '../model/timestamp.js';
 import type { StepNode, StepTree } from '../model/step-tree.js';
 import type { A2AStep, TraceTimestamp } from '../model/types.js';
@@ -249,7 +249,7 @@ export class SpanMapper {
     for (const key of Object.keys(step.additionalAttributes)) {
       const value = toAttributeValue(step.additionalAttributes[key], this.maxAttributeLength);
       // Defined, not assigned: an attribute named `__proto__` is a key like any other.
-      if (value !== undefined) Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
+      if (value !== undefined) Object.defineProperty(attributes, names.passThroughAttributeName(key), { value, enumerable: true, writable: true, configurable: true });
     }
   }
 }

@@ -5,7 +5,6 @@
  */
 import type { z } from 'zod';
 import { CollectorError, IssueList } from '../errors.js';
-import * as attributeNames from '../mapping/attribute-names.js';
 import { readError } from './read-error.js';
 import { NOT_A_STEP_OBJECT, NOT_A_TRACE_OBJECT, RawStepSchema, RawTraceSchema, type RawStep } from './schema.js';
 import { parseTimestamp } from './timestamp.js';
@@ -19,6 +18,11 @@ export interface ReadLimits {
   readonly maxSteps?: number;
   /** How many warnings are reported per trace; the rest are counted in one last warning. Default 50. */
   readonly maxWarnings?: number;
+  /**
+   * The span attribute the mapping writes an additional attribute as (the mapping's
+   * `passThroughAttributeName`); a key it renames is warned about. Default: none is renamed.
+   */
+  readonly passThroughAttributeName?: (key: string) => string;
 }
 
 /** What reading one trace produced. */
@@ -27,13 +31,6 @@ export interface ReadResult {
   readonly warnings: readonly ReadWarning[];
 }
 
-// Every attribute the mapping writes, and the resource's service.name (some exporters read it from span attributes too).
-const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set(
-  Object.entries(attributeNames)
-    .filter(([name]) => name.startsWith('ATTR_') && name !== 'ATTR_EVENT_TIMESTAMP')
-    .map(([, value]) => value),
-);
-const RENAMED_ATTRIBUTE_PREFIX = 'a2a.step.additional_attributes.';
 const MAX_LATENCY_MILLIS = 100 * 365.25 * 24 * 3600 * 1000;
 const PROTO_CALL_TYPES: ReadonlyMap<number, CallKind> = new Map([
   [1, 'agent'],
@@ -72,6 +69,7 @@ class TraceReader {
   private readonly maxNestingDepth: number;
   private readonly maxSteps: number;
   private readonly maxWarnings: number;
+  private readonly passThroughAttributeName: ((key: string) => string) | undefined;
 
   constructor(
     limits: ReadLimits,
@@ -80,6 +78,7 @@ class TraceReader {
     this.maxNestingDepth = limits.maxNestingDepth ?? 32;
     this.maxSteps = limits.maxSteps ?? 10_000;
     this.maxWarnings = limits.maxWarnings ?? 50;
+    this.passThroughAttributeName = limits.passThroughAttributeName;
   }
 
   warn(path: string, code: string, message: string): void {
@@ -336,20 +335,17 @@ class TraceReader {
   }
 
   /**
-   * Pass-through attributes. A key the mapping writes itself (`a2a.step.cost.exclusive`,
-   * `service.name`, ...) would let a step overwrite what the collector computed, so it is kept under
-   * `a2a.step.additional_attributes.<key>` instead, with a warning.
+   * Pass-through attributes, under their own keys. A key the mapping writes itself
+   * (`a2a.step.cost.exclusive`, `service.name`, ...) is renamed by the mapping; it is warned about here,
+   * where its path is known.
    */
   private readAdditional(attributes: Record<string, unknown>, path: string): Record<string, unknown> {
     const result: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(attributes)) {
-      let name = key;
-      if (RESERVED_ATTRIBUTES.has(key)) {
-        name = `${RENAMED_ATTRIBUTE_PREFIX}${key}`;
-        this.warn(joinPath(path, [key]), 'reserved_attribute', `${key} is set by the collector; kept as ${name}`);
-      }
+      const name = this.passThroughAttributeName?.(key) ?? key;
+      if (name !== key) this.warn(joinPath(path, [key]), 'reserved_attribute', `${key} is set by the collector; kept as ${name}`);
       // Defined, not assigned: assigning `__proto__` would set the prototype and drop the attribute.
-      Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
     }
     return result;
   }

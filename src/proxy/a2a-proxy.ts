@@ -25,7 +25,8 @@ import { activateExtension, withoutExtension } from './extension-activation.js';
 import { ProxyIngest } from './proxy-ingest.js';
 import { ProxyMetrics, type ProxyOutcome, type StripSkipReason } from './proxy-metrics.js';
 import { proxyOrigin } from './proxy-origin.js';
-import { headerListMembers, headerValues, isJsonMediaType, mediaTypeOf, toPairs, withHeader, withListMember, withoutHeader, withoutHopByHop, type RawHeaders } from './raw-headers.js';
+import { isEventStreamMediaType, isJsonMediaType } from '../http/media-types.js';
+import { contentTypeOf, headerListMembers, headerValues, toPairs, withHeader, withListMember, withoutHeader, withoutHopByHop, type RawHeaders } from './raw-headers.js';
 import { CollectorError } from '../errors.js';
 import { EventStreamInspector, JsonBodyInspector, type ResponseInspector } from './response-inspectors.js';
 
@@ -102,8 +103,8 @@ type BodyKind = 'json' | 'event-stream';
 /** Which responses are read: JSON and event streams that have a body. */
 function bodyKindOf(method: string, status: number, headers: RawHeaders): BodyKind | undefined {
   if (method === 'HEAD' || status === 204 || status === 304) return undefined;
-  const type = mediaTypeOf(headers);
-  if (type === 'text/event-stream') return 'event-stream';
+  const type = contentTypeOf(headers);
+  if (isEventStreamMediaType(type)) return 'event-stream';
   if (isJsonMediaType(type)) return 'json';
   return undefined;
 }

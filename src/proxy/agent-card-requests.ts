@@ -3,7 +3,8 @@
  * the well-known card or of the HTTP+JSON extended card (by path), and a JSON-RPC call of the
  * extended-card method (by the method in its body, read as it streams to the agent).
  */
-import { isJsonMediaType, mediaTypeOf, type RawHeaders } from './raw-headers.js';
+import { isJsonMediaType } from '../http/media-types.js';
+import { contentTypeOf, type RawHeaders } from './raw-headers.js';
 
 /**
  * Path endings of `GET` requests answered with an agent card: the well-known card (A2A 1.0 and
@@ -40,7 +41,7 @@ export function cardRequestOf(method: string, url: string, headers: RawHeaders):
     return CARD_PATH_ENDINGS.some((ending) => path.endsWith(ending)) ? 'by_path' : undefined;
   }
   if (method !== 'POST') return undefined;
-  return isJsonMediaType(mediaTypeOf(headers)) ? 'by_method' : undefined;
+  return isJsonMediaType(contentTypeOf(headers)) ? 'by_method' : undefined;
 }
 
 /**

@@ -122,15 +122,9 @@ export function withoutListMember(headers: RawHeaders, name: string, member: str
   return result;
 }
 
-/** Media type of the last `Content-Type` value, lower case, without parameters; `''` when there is none. */
-export function mediaTypeOf(headers: RawHeaders): string {
-  const value = headerValues(headers, 'content-type').at(-1) ?? '';
-  return (value.split(';')[0] ?? '').trim().toLowerCase();
-}
-
-/** True for `application/json` and the `+json` structured-syntax types (RFC 6839 §3.1), as {@link mediaTypeOf} writes them. */
-export function isJsonMediaType(mediaType: string): boolean {
-  return mediaType === 'application/json' || /^application\/[\w.-]+\+json$/.test(mediaType);
+/** The last `Content-Type` value; `''` when there is none. */
+export function contentTypeOf(headers: RawHeaders): string {
+  return headerValues(headers, 'content-type').at(-1) ?? '';
 }
 
 /** The headers as `[name, value]` pairs (what `ServerResponse.addTrailers` takes). */

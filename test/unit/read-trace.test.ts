@@ -225,39 +225,6 @@ describe('latency bounds', () => {
   });
 });
 
-describe('reserved attribute names', () => {
-  it('keeps a step from overwriting what the collector computes, under a renamed key, with a warning', () => {
-    const { trace, warnings } = readResponseTrace({
-      trace_id: 't',
-      steps: [
-        {
-          step_id: 's',
-          call_type: 'HOST',
-          additional_attributes: {
-            'a2a.step.cost.exclusive': 1e6,
-            'service.name': 'spoof',
-            'gen_ai.usage.input_tokens': 12,
-            'gen_ai.request.model': 'gpt-4o',
-          },
-        },
-      ],
-    });
-    assert.deepEqual(trace.steps[0]?.additionalAttributes, {
-      'a2a.step.additional_attributes.a2a.step.cost.exclusive': 1e6,
-      'a2a.step.additional_attributes.service.name': 'spoof',
-      'gen_ai.request.model': 'gpt-4o',
-    });
-    assert.equal(trace.steps[0]?.inputTokens, 12);
-    assert.deepEqual(
-      warnings.map((w) => [w.path, w.code]),
-      [
-        ['steps[0].additional_attributes.a2a.step.cost.exclusive', 'reserved_attribute'],
-        ['steps[0].additional_attributes.service.name', 'reserved_attribute'],
-      ],
-    );
-  });
-});
-
 describe('root steps', () => {
   it('reads a null, an empty and an absent parent as a root, without a warning', () => {
     const { trace, warnings } = readResponseTrace({
@@ -294,7 +261,7 @@ describe('keys named like Object members', () => {
     assert.deepEqual(Object.entries(attributes), [
       ['__proto__', { a: 1 }],
       ['constructor', 'c'],
-      ['a2a.step.additional_attributes.service.name', 'x'],
+      ['service.name', 'x'],
     ]);
     assert.equal(Object.getPrototypeOf(attributes), Object.prototype);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { spanFingerprint } from '../../src/accounting/counted-once-ledger.js';
-import type { EnvelopeContext } from '../../src/a2a/envelope-context.js';
+import type { EnvelopeContext } from '../../src/model/envelope-context.js';
 import { toOtelTraceId } from '../../src/mapping/ids.js';
 import { SpanMapper } from '../../src/mapping/to-readable-spans.js';
 import { readResponseTrace } from '../../src/model/read-trace.js';

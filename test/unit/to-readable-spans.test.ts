@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { MAPPED_ATTRIBUTE_NAMES, passThroughAttributeName } from '../../src/mapping/attribute-names.js';
 import { SpanMapper } from '../../src/mapping/to-readable-spans.js';
 import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree } from '../../src/model/step-tree.js';
@@ -219,5 +220,67 @@ describe('redaction of string-typed requests', () => {
     });
     assert.equal(spans[0]?.attributes['a2a.step.requests'], '{"api_key":"[REDACTED]","n":{"authorization":"[REDACTED]"}}');
     assert.equal(spans[1]?.attributes['a2a.step.requests'], 'plain text with api_key=visible');
+  });
+});
+
+describe('additional attributes named like what the mapping writes', () => {
+  const body = {
+    trace_id: 't',
+    steps: [
+      {
+        step_id: 's',
+        call_type: 'HOST',
+        cost: 0.5,
+        additional_attributes: {
+          'a2a.step.cost.exclusive': 1e6,
+          'service.name': 'spoof',
+          'gen_ai.usage.input_tokens': 12,
+          'gen_ai.request.model': 'gpt-4o',
+        },
+      },
+    ],
+  };
+
+  it('are warned about by the reader at their paths, when it is told the mapping renames them', () => {
+    const { trace, warnings } = readResponseTrace(body, '', { passThroughAttributeName });
+    assert.deepEqual(
+      warnings.map((w) => [w.path, w.code, w.message]),
+      [
+        ['steps[0].additional_attributes.a2a.step.cost.exclusive', 'reserved_attribute', 'a2a.step.cost.exclusive is set by the collector; kept as a2a.step.additional_attributes.a2a.step.cost.exclusive'],
+        ['steps[0].additional_attributes.service.name', 'reserved_attribute', 'service.name is set by the collector; kept as a2a.step.additional_attributes.service.name'],
+      ],
+    );
+    assert.deepEqual(trace.steps[0]?.additionalAttributes, { 'a2a.step.cost.exclusive': 1e6, 'service.name': 'spoof', 'gen_ai.request.model': 'gpt-4o' });
+    assert.equal(trace.steps[0]?.inputTokens, 12);
+  });
+
+  it('are written under a2a.step.additional_attributes.*, and what the collector computed stays', () => {
+    const [span] = mapTrace(body).spans;
+    assert.equal(span?.attributes['a2a.step.cost.exclusive'], 0.5);
+    assert.equal(span?.attributes['a2a.step.additional_attributes.a2a.step.cost.exclusive'], 1e6);
+    assert.equal(span?.attributes['service.name'], undefined);
+    assert.equal(span?.resource.attributes['service.name'], 'planner');
+    assert.equal(span?.attributes['a2a.step.additional_attributes.service.name'], 'spoof');
+    assert.equal(span?.attributes['gen_ai.request.model'], 'gpt-4o');
+  });
+
+  it('are every attribute name a fully featured trace is mapped with (the list is complete)', () => {
+    const { spans } = mapTrace({
+      trace_id: 't',
+      steps: [
+        { step_id: 'root', call_type: 'AGENT', name: 'planner', agent_url: 'http://a', start_time: '2026-03-10T21:23:14Z', end_time: '2026-03-10T21:23:15Z', cost: 1, total_tokens: 9, additional_attributes: { input_tokens: 4, output_tokens: 5 }, parameters: { q: 1 }, requests: 'r' },
+        { step_id: 'tool', parent_step_id: 'root', call_type: 'TOOL', name: 'search', start_time: '2026-03-10T21:23:14.1Z', error: { message: 'boom', type: 'E' } },
+        { step_id: 'orphan', parent_step_id: 'missing', call_type: 'HOST', start_time: '2026-03-10T21:23:14' },
+        { step_id: 'open', parent_step_id: 'root', call_type: 'TOOL', start_time: '2026-03-10T21:23:14Z' },
+      ],
+    });
+    const written = new Set<string>();
+    for (const span of spans) {
+      for (const key of Object.keys(span.attributes)) written.add(key);
+      for (const event of span.events) for (const key of Object.keys(event.attributes ?? {})) written.add(key);
+    }
+    written.delete('a2a.timestamp');
+    assert.deepEqual([...written].filter((name) => !MAPPED_ATTRIBUTE_NAMES.has(name)), []);
+    assert.ok(written.size >= 20, `a fully featured trace writes many attributes, got ${[...written].join(', ')}`);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * @module What an A2A envelope says around the traces it carries (DESIGN §2 "Envelopes",
+ * @module The model of what an A2A envelope says around the traces it carries (DESIGN §2 "Envelopes",
  * "Timestamp extension"): its conversation and task, a `traceparent`, and the moments it recorded.
  */
-import type { ReadWarning, TraceTimestamp } from '../model/types.js';
+import type { ReadWarning, TraceTimestamp } from './types.js';
 
 /** What recorded an {@link EnvelopeMark}. */
 export type EnvelopeMarkSource =
