@@ -1,12 +1,12 @@
 /**
- * @module The `debug` exporter component: writes each span to stdout, one line per span (basic) or
- * as the span's full JSON (detailed). For trying the collector out, not for production.
+ * @module The `debug` exporter component: writes each span as one JSON line to stdout (or to the
+ * factory context's `writeLine`), basic fields only or every attribute and event (detailed). For
+ * trying the collector out, not for production.
  */
-import { ExportResultCode, hrTimeToMilliseconds, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, hrTimeToMilliseconds, hrTimeToTimeStamp, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 import { ExporterHelperShape, type ExporterFactory } from '../../src/pipeline/exporter-factory.js';
-import { formatHrTime } from '../../src/store/step-view.js';
 
 /** Config of a `debug` exporter. */
 export const DebugExporterConfigSchema = z.strictObject({
@@ -18,11 +18,19 @@ export const DebugExporterConfigSchema = z.strictObject({
 /** Parsed config of a `debug` exporter. */
 export type DebugExporterConfig = z.infer<typeof DebugExporterConfigSchema>;
 
+function writeLineToStdout(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
 /** Writes spans as text lines. */
 export class DebugExporter implements SpanExporter {
+  /**
+   * @param writeLine Receives each line without its trailing newline. Default: write it to
+   * `process.stdout`, newline appended.
+   */
   constructor(
     private readonly verbosity: DebugExporterConfig['verbosity'],
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+    private readonly writeLine: (line: string) => void = writeLineToStdout,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -34,7 +42,7 @@ export class DebugExporter implements SpanExporter {
         parentSpanId: span.parentSpanContext?.spanId,
         name: span.name,
         service: span.resource.attributes['service.name'],
-        start: formatHrTime(span.startTime),
+        start: hrTimeToTimeStamp(span.startTime),
         durationMs: hrTimeToMilliseconds(span.duration),
         status: span.status.code,
       };
@@ -42,7 +50,7 @@ export class DebugExporter implements SpanExporter {
         this.verbosity === 'detailed'
           ? { ...base, kind: span.kind, statusMessage: span.status.message, attributes: span.attributes, events: span.events }
           : base;
-      this.write(`${JSON.stringify(line)}\n`);
+      this.writeLine(JSON.stringify(line));
     }
     resultCallback({ code: ExportResultCode.SUCCESS });
   }
@@ -56,7 +64,7 @@ export class DebugExporter implements SpanExporter {
 export const debugExporterFactory: ExporterFactory<DebugExporterConfig> = {
   type: 'debug',
   configSchema: DebugExporterConfigSchema,
-  create(config) {
-    return new DebugExporter(config.verbosity);
+  create(config, context) {
+    return new DebugExporter(config.verbosity, context.writeLine);
   },
 };

@@ -55,6 +55,11 @@ export interface ExporterContext {
   /** The exporter id (`otlp`, `otlp/jaeger`). */
   readonly id: string;
   readonly logger: Logger;
+  /**
+   * Where exporters that print text (`debug`) send each line, without its trailing newline.
+   * Optional; when absent they write to `process.stdout`.
+   */
+  readonly writeLine?: (line: string) => void;
 }
 
 /** An exporter component: a type, its config schema and how to build one. */

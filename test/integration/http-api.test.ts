@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { toOtelTraceId } from '../../src/mapping/ids.js';
-import { createTestCollector, postJson, readFixture } from '../helpers/collector-harness.js';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Collector } from '../../src/collector.js';
+import { createTestCollector, postJson, readFixture, type SinkExporter } from '../helpers/collector-harness.js';
 
 const NESTED = readFixture('nested-multi-agent.json');
 const OUTER_ID = 'trace-7f3c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6';
+// Ids are deterministic from the A2A trace and step ids (DESIGN §3, docs/design-notes.md "Identity
+// and version"): the same trace must map to these same ids in every release, so they are literals.
+const OUTER_OTEL_TRACE_ID = '33950340ce51d0d74bed3a291d3fc984';
+const NESTED_SPAN_IDS = {
+  'step-host': '5a8625729a628f10',
+  'step-lookup': 'df9cb11ad16d1c9f',
+  'step-call-weather': '43d32079db7037ae',
+  'step-0': '6cbfac8501a9e0cf',
+  'step-1': '817a2eec12352df0',
+  'step-2': '6c547099ee2dd9a5',
+};
 
 interface AcceptBody {
   traceCount: number;
@@ -16,8 +27,17 @@ interface ErrorBody {
 }
 
 describe('POST /v1/a2a/traces', () => {
-  const { collector, sink } = createTestCollector();
-  after(() => collector.shutdown());
+  // Every case gets its own collector and posts what it reads, so any one runs alone and in any order.
+  let collector: Collector;
+  let sink: SinkExporter;
+  beforeEach(() => {
+    ({ collector, sink } = createTestCollector());
+  });
+  afterEach(() => collector.shutdown());
+
+  async function acceptNested(): Promise<void> {
+    assert.equal((await postJson(collector, '/v1/a2a/traces?service=trip-planner', NESTED)).status, 202);
+  }
 
   it('accepts a nested multi-agent trace and answers 202 with what it took', async () => {
     const response = await postJson(collector, '/v1/a2a/traces?service=trip-planner', NESTED);
@@ -26,13 +46,16 @@ describe('POST /v1/a2a/traces', () => {
     assert.deepEqual(body, {
       traceCount: 1,
       stepCount: 6,
-      accepted: [{ traceId: '33950340ce51d0d74bed3a291d3fc984', a2aTraceId: OUTER_ID, stepCount: 6, linkedStepCount: 0, warnings: [] }],
+      accepted: [{ traceId: OUTER_OTEL_TRACE_ID, a2aTraceId: OUTER_ID, stepCount: 6, linkedStepCount: 0, warnings: [] }],
     });
-    assert.match(body.accepted[0]?.traceId ?? '', /^[0-9a-f]{32}$/);
-    assert.equal(sink.spans.length, 6);
+    assert.deepEqual(
+      sink.spans.map((span) => [span.spanContext().traceId, span.spanContext().spanId]),
+      Object.values(NESTED_SPAN_IDS).map((spanId) => [OUTER_OTEL_TRACE_ID, spanId]),
+    );
   });
 
   it('serves the trace by OTel id and by A2A id, with the summary', async () => {
+    await acceptNested();
     const byA2a = await collector.app.request(`/api/traces/${OUTER_ID}`);
     assert.equal(byA2a.status, 200);
     const trace = (await byA2a.json()) as {
@@ -41,10 +64,12 @@ describe('POST /v1/a2a/traces', () => {
       summary: unknown;
       steps: Array<{ stepId: string; service: string; parentSpanId: string | null; spanId: string; status: string; costExclusive: number | null }>;
     };
-    const byOtel = await collector.app.request(`/api/traces/${toOtelTraceId(OUTER_ID)}`);
+    assert.equal(trace.traceId, OUTER_OTEL_TRACE_ID);
+    const byOtel = await collector.app.request(`/api/traces/${OUTER_OTEL_TRACE_ID}`);
+    assert.equal(byOtel.status, 200);
     assert.deepEqual(await byOtel.json(), trace);
     const nestedById = await collector.app.request('/api/traces/trace-weather-001');
-    assert.equal(((await nestedById.json()) as { traceId: string }).traceId, trace.traceId);
+    assert.equal(((await nestedById.json()) as { traceId: string }).traceId, OUTER_OTEL_TRACE_ID);
 
     assert.deepEqual(trace.a2aTraceIds.sort(), [OUTER_ID, 'trace-weather-001'].sort());
     // Hand-computed from the fixture (see its costs and times): exclusive costs 0 + 0.5 + 0.5 + 0 + 1 + 2.
@@ -61,21 +86,22 @@ describe('POST /v1/a2a/traces', () => {
     const byStep = new Map(trace.steps.map((step) => [step.stepId, step]));
     const parentOf = (id: string) => trace.steps.find((s) => s.spanId === byStep.get(id)?.parentSpanId)?.stepId ?? null;
     assert.deepEqual(
-      ['step-host', 'step-lookup', 'step-call-weather', 'step-0', 'step-1', 'step-2'].map((id) => [id, parentOf(id), byStep.get(id)?.service]),
+      Object.keys(NESTED_SPAN_IDS).map((id) => [id, byStep.get(id)?.spanId, parentOf(id), byStep.get(id)?.service]),
       [
-        ['step-host', null, 'trip-planner'],
-        ['step-lookup', 'step-host', 'trip-planner'],
-        ['step-call-weather', 'step-host', 'trip-planner'],
-        ['step-0', 'step-call-weather', 'weather-agent'],
-        ['step-1', 'step-0', 'weather-agent'],
-        ['step-2', 'step-0', 'weather-agent'],
+        ['step-host', NESTED_SPAN_IDS['step-host'], null, 'trip-planner'],
+        ['step-lookup', NESTED_SPAN_IDS['step-lookup'], 'step-host', 'trip-planner'],
+        ['step-call-weather', NESTED_SPAN_IDS['step-call-weather'], 'step-host', 'trip-planner'],
+        ['step-0', NESTED_SPAN_IDS['step-0'], 'step-call-weather', 'weather-agent'],
+        ['step-1', NESTED_SPAN_IDS['step-1'], 'step-0', 'weather-agent'],
+        ['step-2', NESTED_SPAN_IDS['step-2'], 'step-0', 'weather-agent'],
       ],
     );
     assert.equal(byStep.get('step-1')?.status, 'error');
   });
 
   it('lists traces newest first', async () => {
-    await postJson(collector, '/v1/a2a/traces', { trace_id: 'second', steps: [{ step_id: 'a', call_type: 'HOST', name: 'later' }] });
+    await acceptNested();
+    assert.equal((await postJson(collector, '/v1/a2a/traces', { trace_id: 'second', steps: [{ step_id: 'a', call_type: 'HOST', name: 'later' }] })).status, 202);
     const list = (await (await collector.app.request('/api/traces')).json()) as { traces: Array<{ a2aTraceIds: string[]; rootName: string }> };
     assert.deepEqual(list.traces.map((t) => t.a2aTraceIds[0]), ['second', OUTER_ID]);
     assert.equal(list.traces[0]?.rootName, 'later');
@@ -85,8 +111,8 @@ describe('POST /v1/a2a/traces', () => {
     const asArray = (await (await postJson(collector, '/v1/a2a/traces', [{ trace_id: 'x1', steps: [] }, { trace_id: 'x2', steps: [{ step_id: 's', call_type: 'TOOL' }] }])).json()) as AcceptBody;
     assert.deepEqual(asArray.accepted.map((t) => [t.a2aTraceId, t.stepCount]), [['x1', 0], ['x2', 1]]);
     assert.deepEqual(asArray.accepted[0]?.warnings.map((w) => w.code), ['no_steps']);
+    assert.equal(sink.spans.length, 1);
 
-    const before = sink.spans.length;
     const joined = await postJson(
       collector,
       '/v1/a2a/traces',
@@ -94,13 +120,13 @@ describe('POST /v1/a2a/traces', () => {
       { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
     );
     assert.equal(((await joined.json()) as AcceptBody).accepted[0]?.traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
-    const root = sink.spans[before];
+    assert.equal(sink.spans.length, 2);
+    const root = sink.spans[1];
     assert.equal(root?.spanContext().traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
     assert.equal(root?.parentSpanContext?.spanId, '00f067aa0ba902b7');
   });
 
   it('refuses bad JSON and bad traces with 400, naming every field, and takes nothing', async () => {
-    const before = sink.spans.length;
     const badJson = await postJson(collector, '/v1/a2a/traces', '{"trace_id": ');
     assert.equal(badJson.status, 400);
     assert.equal(((await badJson.json()) as ErrorBody).error.code, 'A2A_ERR_INVALID_JSON');
@@ -116,13 +142,13 @@ describe('POST /v1/a2a/traces', () => {
     const notATrace = await postJson(collector, '/v1/a2a/traces', { hello: 'world' });
     assert.equal(notATrace.status, 400);
     assert.equal(((await notATrace.json()) as ErrorBody).error.issues[0]?.path, '');
-    assert.equal(sink.spans.length, before);
+    assert.equal(sink.spans.length, 0);
   });
 
   it('treats an empty service parameter as absent', async () => {
-    const before = sink.spans.length;
     assert.equal((await postJson(collector, '/v1/a2a/traces?service=', { trace_id: 'empty-service', steps: [{ step_id: 's', call_type: 'TOOL' }] })).status, 202);
-    assert.equal(sink.spans[before]?.resource.attributes['service.name'], 'a2a-agent');
+    assert.equal(sink.spans.length, 1);
+    assert.equal(sink.spans[0]?.resource.attributes['service.name'], 'a2a-agent');
   });
 
   it('answers 415 for a media type it cannot read and 404 with JSON for unknown traces', async () => {
@@ -133,18 +159,27 @@ describe('POST /v1/a2a/traces', () => {
     assert.equal(((await missing.json()) as ErrorBody).error.code, 'A2A_ERR_NOT_FOUND');
   });
 
-  it('serves metrics and health', async () => {
+  it('serves health, and metrics of what it accepted', async () => {
     const health = await collector.app.request('/healthz');
     assert.equal(health.status, 200);
+    await acceptNested();
     const metrics = await (await collector.app.request('/metrics')).text();
     assert.match(metrics, /^a2a_cost_total\{agent="weather-agent",call_type="tool",target="llm_summarize",currency="USD"\} 2$/m);
     assert.match(metrics, /^a2a_cost_total\{agent="trip-planner",call_type="agent",target="weather-agent",currency="USD"\} 0\.5$/m);
     assert.match(metrics, /^a2a_tokens_total\{agent="weather-agent",call_type="tool",target="llm_summarize"\} 1500$/m);
     assert.match(metrics, /^a2a_steps_total\{agent="weather-agent",call_type="tool",status="error"\} 1$/m);
     assert.match(metrics, /^a2a_step_duration_seconds_count\{agent="weather-agent",call_type="tool"\} 2$/m);
+    assert.match(metrics, /^a2a_trace_cost_sum\{currency="USD"\} 4$/m);
+  });
+
+  it('counts refused requests by reason', async () => {
+    assert.equal((await postJson(collector, '/v1/a2a/traces', '{"trace_id": ')).status, 400);
+    assert.equal((await postJson(collector, '/v1/a2a/traces', [{ trace_id: 'bad', steps: [{ step_id: 'b', latency: 'slow' }] }])).status, 400);
+    assert.equal((await postJson(collector, '/v1/a2a/traces', { hello: 'world' })).status, 400);
+    assert.equal((await postJson(collector, '/v1/a2a/traces', 'x', { 'content-type': 'application/x-protobuf' })).status, 415);
+    const metrics = await (await collector.app.request('/metrics')).text();
     assert.match(metrics, /^a2a_collector_rejected_requests_total\{reason="invalid"\} 3$/m);
     assert.match(metrics, /^a2a_collector_rejected_requests_total\{reason="unsupported_media_type"\} 1$/m);
-    assert.match(metrics, /^a2a_trace_cost_sum\{currency="USD"\} 4$/m);
   });
 });
 
