@@ -11,8 +11,11 @@ export interface FieldIssue {
   readonly reason: string;
 }
 
-/** Stable error codes and their HTTP statuses. Documented in docs/errors.md. */
-export const ErrorCodes = {
+/**
+ * The codes an HTTP answer can carry (ingest, query API, proxy), with their statuses. Documented in
+ * docs/errors.md.
+ */
+export const HttpErrorStatuses = {
   A2A_ERR_INVALID_JSON: 400,
   A2A_ERR_INVALID_TRACE: 400,
   A2A_ERR_NESTING_TOO_DEEP: 400,
@@ -26,13 +29,26 @@ export const ErrorCodes = {
   A2A_ERR_SPOOL_UNAVAILABLE: 503,
   A2A_ERR_NOT_FOUND: 404,
   A2A_ERR_INTERNAL: 500,
-  CFG_ERR_INVALID: 1,
-  CFG_ERR_FILE: 1,
-  CFG_ERR_SPOOL_LOCKED: 1,
 } as const;
 
+/**
+ * The codes of configuration and start-up problems. They never reach HTTP; how the CLI exits on
+ * them is the CLI's business (src/commands/command.ts). Documented in docs/errors.md.
+ */
+export const ConfigErrorCodes = ['CFG_ERR_INVALID', 'CFG_ERR_FILE', 'CFG_ERR_SPOOL_LOCKED'] as const;
+
+/** A code an HTTP answer can carry. */
+export type HttpErrorCode = keyof typeof HttpErrorStatuses;
+
+/** A code of a configuration or start-up problem. */
+export type ConfigErrorCode = (typeof ConfigErrorCodes)[number];
+
 /** A code from the catalog. */
-export type ErrorCode = keyof typeof ErrorCodes;
+export type ErrorCode = HttpErrorCode | ConfigErrorCode;
+
+function isHttpErrorCode(code: ErrorCode): code is HttpErrorCode {
+  return Object.hasOwn(HttpErrorStatuses, code);
+}
 
 /** Most issues one error lists; the rest are only counted, so no input can make an answer unbounded. */
 export const MAX_LISTED_ISSUES = 100;
@@ -122,10 +138,9 @@ export class CollectorError extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 
-  /** HTTP status for this error (config errors are never sent over HTTP and map to 500). */
+  /** HTTP status for this error (a config error never reaches HTTP; were it to, it would be a 500). */
   get httpStatus(): number {
-    const status = ErrorCodes[this.code];
-    return status >= 400 ? status : 500;
+    return isHttpErrorCode(this.code) ? HttpErrorStatuses[this.code] : 500;
   }
 
   /** The JSON body the HTTP API answers with. */

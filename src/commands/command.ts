@@ -25,7 +25,7 @@ export interface CommandOptions {
 /** A CLI command: resolves with the process exit code. */
 export type Command = (options: CommandOptions) => Promise<number>;
 
-/** Exit code for usage and configuration errors. */
+/** Exit code for usage and configuration errors (every `CFG_ERR_*`). */
 export const EXIT_USAGE = 2;
 
 /**
