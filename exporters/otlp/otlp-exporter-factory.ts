@@ -61,6 +61,8 @@ export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
         headers: config.headers,
         timeoutMillis: config.timeout_millis,
         compression: config.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
+        // The delegate refuses exports past its limit (30 unless told); the queue's consumers are the bound.
+        concurrencyLimit: config.sending_queue.num_consumers,
       },
       'TRACES',
       'v1/traces',

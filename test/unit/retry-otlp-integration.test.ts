@@ -108,3 +108,36 @@ describe('one retry layer against a real backend', () => {
     assert.deepEqual(outcome.sleeps, [1_000, 1_000, 1_000]);
   });
 });
+
+describe('otlp exports in flight', () => {
+  it('sends as many requests at once as sending_queue.num_consumers allows, past the OTel JS default of 30', async () => {
+    const held: ServerResponse[] = [];
+    let arrived = 0;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        arrived++;
+        held.push(response);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { collector, sink } = createTestCollector();
+    assert.equal((await postJson(collector, '/v1/a2a/traces', readFixture('nested-multi-agent.json'))).status, 202);
+    await collector.shutdown();
+    const exporter = otlpExporterFactory.create(otlpExporterFactory.configSchema.parse({ endpoint, sending_queue: { num_consumers: 40 } }), {
+      id: 'otlp',
+      logger: silentLogger,
+    });
+    const results = Array.from({ length: 40 }, () => new Promise<ExportResult>((resolve) => exporter.export(sink.spans.slice(0, 1), resolve)));
+    while (arrived < 40) {
+      const early = await Promise.race([results[39], new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20))]);
+      if (early !== undefined) break;
+    }
+    assert.equal(arrived, 40);
+    for (const response of held) response.writeHead(200).end();
+    assert.deepEqual(new Set((await Promise.all(results)).map((result) => result.code)), new Set([ExportResultCode.SUCCESS]));
+    await exporter.shutdown();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
