@@ -10,7 +10,7 @@ import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../model
 import { TIMESTAMP_METADATA_KEYS, TRACEPARENT_METADATA_KEY } from './extension-keys.js';
 import { isObject, nonEmptyString, type JsonObject } from '../model/json-value.js';
 import { indexPath, propertyPath } from './json-path.js';
-import { dropRepeatedTraces } from './repeated-traces.js';
+import { mergeRepeatedTraces } from './repeated-traces.js';
 import { walkA2a, type A2aObjectKind, type A2aVisitor, type MetadataOwner, type TracePlacement } from './trace-placements.js';
 
 /** A value that should be a ResponseTrace, where it was found, and the envelope around it. */
@@ -184,7 +184,7 @@ export class EnvelopeExtractor {
     };
     return {
       isEnvelope: this.isEnvelope,
-      traces: dropRepeatedTraces(this.traces).map(({ value, path }) => ({ value, path, context })),
+      traces: mergeRepeatedTraces(this.traces).map(({ value, path }) => ({ value, path, context })),
       issues: [...this.issues],
       rpcErrors: [...this.rpcErrors],
       searched: [...this.searched],
@@ -273,7 +273,7 @@ export function extractTraces(body: unknown, basePath = ''): Extraction {
   const leftOut = parts.reduce((sum, part) => sum + part.searchedLeftOut, 0);
   return {
     isEnvelope: parts.some((part) => part.isEnvelope),
-    traces: dropRepeatedTraces(parts.flatMap((part) => part.traces)),
+    traces: mergeRepeatedTraces(parts.flatMap((part) => part.traces)),
     issues: parts.flatMap((part) => part.issues),
     rpcErrors: parts.flatMap((part) => part.rpcErrors),
     searched: searched.slice(0, MAX_SEARCHED_LISTED),

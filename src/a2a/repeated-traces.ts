@@ -11,7 +11,7 @@ export interface TraceCopy {
   readonly path: string;
 }
 
-// Keyed by the merged value, which only dropRepeatedTraces creates: extraction passes values on, not wrappers.
+// Keyed by the merged value, which only mergeRepeatedTraces creates: extraction passes values on, not wrappers.
 const copiesOfMerged = new WeakMap<object, readonly TraceCopy[]>();
 
 /**
@@ -83,7 +83,7 @@ function mergeSteps(copies: readonly unknown[]): unknown[] | undefined {
  * (see mergeSteps), and the result stands where the first copy was found. When a copy has a step
  * without an id, the last copy is kept whole (copies cannot be matched step by step).
  */
-export function dropRepeatedTraces<T extends TraceCopy>(traces: readonly T[]): T[] {
+export function mergeRepeatedTraces<T extends TraceCopy>(traces: readonly T[]): T[] {
   if (traces.length < 2) return [...traces];
   const groups = new Map<string, T[]>();
   for (const trace of traces) {

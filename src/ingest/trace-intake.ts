@@ -7,7 +7,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EnvelopeContext } from '../model/envelope-context.js';
 import type { Extraction } from '../a2a/extract-traces.js';
 import { looksLikeEventStream } from '../a2a/sse-parser.js';
-import { dropRepeatedTraces } from '../a2a/repeated-traces.js';
+import { mergeRepeatedTraces } from '../a2a/repeated-traces.js';
 import { CollectorError, IssueList } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import { passThroughAttributeName } from '../mapping/attribute-names.js';
@@ -156,7 +156,7 @@ export class TraceIntake {
       const result = readResponseTraceInto(candidate.value, candidate.path, this.readLimits, issues);
       if (result !== undefined) readCopies.set(candidate, result);
     }
-    const merged = issues.count === 0 ? dropRepeatedTraces(found.candidates) : [];
+    const merged = issues.count === 0 ? mergeRepeatedTraces(found.candidates) : [];
     for (const candidate of merged) {
       if (readCopies.has(candidate)) continue;
       // A merge of valid copies can still pass the step limit.
