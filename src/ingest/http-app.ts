@@ -1,14 +1,14 @@
 /**
- * @module The HTTP API (hono): ingest, query, metrics and health. Errors are turned into responses
+ * @module The HTTP API (hono): ingest, the query API (src/query), metrics and health. Errors are turned into responses
  * in one place (`onError`); ingest refusals are counted by the shared IngestEndpoint.
  */
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
 import { CollectorError } from '../errors.js';
+import { registerQueryRoutes } from '../query/query-api.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from './ingest-endpoint.js';
-import { indexPage } from './index-page.js';
 import type { ByteBudget } from './byte-budget.js';
 import { readBodyText } from './read-body.js';
 
@@ -55,19 +55,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     return c.json(await endpoint.ingest(text, mediaType, request), 202);
   });
 
-  app.get('/api/traces', (c) => {
-    if (store === undefined) throw new CollectorError('A2A_ERR_NOT_FOUND', 'the trace store is disabled');
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
-    return c.json({ traces: store.list(limit) });
-  });
-
-  app.get('/api/traces/:id', (c) => {
-    if (store === undefined) throw new CollectorError('A2A_ERR_NOT_FOUND', 'the trace store is disabled');
-    const id = c.req.param('id');
-    const trace = store.get(id);
-    if (trace === undefined) throw new CollectorError('A2A_ERR_NOT_FOUND', `no trace with id ${JSON.stringify(id)} in the store`);
-    return c.json(trace);
-  });
+  registerQueryRoutes(app, store);
 
   app.get('/metrics', async (c) => {
     c.header('Content-Type', registry.contentType);
@@ -75,8 +63,6 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-
-  app.get('/', (c) => c.html(indexPage));
 
   return app;
 }
