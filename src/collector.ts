@@ -14,7 +14,6 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { builtInExporterFactories } from '../exporters/index.js';
 import { SpanMetrics } from '../exporters/prometheus/span-metrics.js';
 import { CountedOnceConsumer, CountedOnceLedger, type UsageConsumer } from './accounting/counted-once-ledger.js';
-import { calleesWithSidecar } from './accounting/sidecar-agents.js';
 import type { CollectorConfig } from './config/load-config.js';
 import { createHttpApp } from './ingest/http-app.js';
 import { IngestEndpoint } from './ingest/ingest-endpoint.js';
@@ -22,8 +21,7 @@ import { ByteBudget } from './ingest/byte-budget.js';
 import { httpServerOptions, limitConnections, serverLimitsFromConfig } from './ingest/http-server-limits.js';
 import { closeServer, listen, type ListenAddress } from './ingest/http-listener.js';
 import { createNodeListener } from './ingest/node-listener.js';
-import { TraceIntake } from './ingest/trace-intake.js';
-import { SpanMapper } from './mapping/to-readable-spans.js';
+import { traceIntakeFromConfig, type TraceIntake } from './ingest/trace-intake.js';
 import type { ExporterFactory } from './pipeline/exporter-factory.js';
 import { afterAcceptance, Pipeline, type InProcessConsumer } from './pipeline/pipeline.js';
 import { QueuedExporter } from './pipeline/queued-exporter.js';
@@ -32,7 +30,6 @@ import { Spool } from './spool/spool.js';
 import { TraceStore } from './store/trace-store.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
-import { COLLECTOR_VERSION } from './version.js';
 
 /** What a collector is built with besides its config. */
 export interface CollectorDependencies {
@@ -152,25 +149,8 @@ export class Collector {
       metrics,
     );
 
-    const mapper = new SpanMapper({
-      currency: config.mapping.currency,
-      maxAttributeLength: config.mapping.max_attribute_length,
-      resourceAttributes: config.service.resource_attributes,
-      collectorVersion: COLLECTOR_VERSION,
-    });
     const accounting = new CountedOnceConsumer(this.ledger, this.pipeline);
-    this.intake = new TraceIntake(
-      mapper,
-      accounting,
-      {
-        defaultService: config.service.name,
-        costMode: config.mapping.cost_mode,
-        maxNestingDepth: config.mapping.max_nesting_depth,
-        maxSteps: config.mapping.max_steps_per_trace,
-        calleeHasSidecar: calleesWithSidecar(config.accounting.sidecar_agents),
-      },
-      metrics,
-    );
+    this.intake = traceIntakeFromConfig(config, accounting, metrics);
     if (spool !== undefined) this.replaySpool(spool, queued, accounting, metrics);
     this.endpoint = new IngestEndpoint(this.intake, metrics, this.logger, {
       maxBodyBytes: config.server.max_body_bytes,

@@ -6,10 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
-import { TraceIntake } from '../ingest/trace-intake.js';
-import { SpanMapper } from '../mapping/to-readable-spans.js';
+import { traceIntakeFromConfig } from '../ingest/trace-intake.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
-import { COLLECTOR_VERSION } from '../version.js';
 import { EXIT_USAGE, loadCommandConfig, type Command } from './command.js';
 import { mediaTypeOfFile } from './send.js';
 
@@ -26,25 +24,14 @@ export const convertCommand: Command = async (options) => {
   const config = await loadCommandConfig(options);
   const text = await readFile(file, 'utf8');
   const spans: ReadableSpan[] = [];
-  const intake = new TraceIntake(
-    new SpanMapper({
-      currency: config.mapping.currency,
-      maxAttributeLength: config.mapping.max_attribute_length,
-      resourceAttributes: config.service.resource_attributes,
-      collectorVersion: COLLECTOR_VERSION,
-    }),
+  const intake = traceIntakeFromConfig(
+    config,
     {
       consume: (batch) => {
         // A loop, not push(...batch): a spread of 100,000s of spans overflows the stack.
         for (const span of batch) spans.push(span);
       },
       durable: () => Promise.resolve(),
-    },
-    {
-      defaultService: config.service.name,
-      costMode: config.mapping.cost_mode,
-      maxNestingDepth: config.mapping.max_nesting_depth,
-      maxSteps: config.mapping.max_steps_per_trace,
     },
     new SelfMetrics(new Registry()),
   );

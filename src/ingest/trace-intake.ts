@@ -11,14 +11,17 @@ import { mergeRepeatedTraces } from '../a2a/repeated-traces.js';
 import { CollectorError, IssueList } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import { passThroughAttributeName } from '../mapping/attribute-names.js';
-import type { SpanMapper } from '../mapping/to-readable-spans.js';
+import { SpanMapper } from '../mapping/to-readable-spans.js';
 import { isEventStreamMediaType } from '../http/media-types.js';
 import { isStackOverflow } from '../model/json-value.js';
 import { readResponseTraceInto, type ReadLimits, type ReadResult } from '../model/read-trace.js';
 import { buildStepTree, type CalleeHasSidecar, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
 import type { IntakeConsumer } from '../accounting/counted-once-ledger.js';
+import { calleesWithSidecar } from '../accounting/sidecar-agents.js';
+import type { CollectorConfig } from '../config/load-config.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import { COLLECTOR_VERSION } from '../version.js';
 import { findTraces, findTracesInEventStream, findTracesInExtraction, type FoundTraces, type TraceCandidate } from './find-traces.js';
 
 /**
@@ -76,6 +79,31 @@ export interface IntakeOptions extends ReadLimits {
   readonly costMode: CostMode;
   /** Callees whose nested traces their own sidecar counts. Default: none. */
   readonly calleeHasSidecar?: CalleeHasSidecar | undefined;
+}
+
+/**
+ * The intake `config` describes, with its mapper: the one place the mapping, reading and accounting
+ * settings are taken from the config, for the server, the proxy and `convert` alike.
+ */
+export function traceIntakeFromConfig(config: CollectorConfig, consumer: IntakeConsumer, metrics: SelfMetrics): TraceIntake {
+  const mapper = new SpanMapper({
+    currency: config.mapping.currency,
+    maxAttributeLength: config.mapping.max_attribute_length,
+    resourceAttributes: config.service.resource_attributes,
+    collectorVersion: COLLECTOR_VERSION,
+  });
+  return new TraceIntake(
+    mapper,
+    consumer,
+    {
+      defaultService: config.service.name,
+      costMode: config.mapping.cost_mode,
+      maxNestingDepth: config.mapping.max_nesting_depth,
+      maxSteps: config.mapping.max_steps_per_trace,
+      calleeHasSidecar: calleesWithSidecar(config.accounting.sidecar_agents),
+    },
+    metrics,
+  );
 }
 
 function nowTimestamp(): TraceTimestamp {

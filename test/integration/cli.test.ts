@@ -193,6 +193,19 @@ describe('a2a-trace-collector CLI', () => {
 ;
 });
 
+describe('convert reads the config as serve does', () => {
+  it('leaves a callee listed in accounting.sidecar_agents to its own sidecar: its nested steps are not converted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'a2a-convert-'));
+    const file = join(dir, 'fleet.yaml');
+    writeFileSync(file, 'accounting:\n  sidecar_agents: [weather-agent]\n');
+    const converted = await runCli(['convert', join(ROOT, 'test', 'fixtures', 'nested-multi-agent.json'), '--config', file]);
+    assert.equal(converted.status, 0, converted.stderr);
+    const otlp = JSON.parse(converted.stdout) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }> };
+    const names = otlp.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => span.name))).sort();
+    assert.deepEqual(names, ['execute_tool lookup_city', 'host trip-planner.handle', 'invoke_agent weather-agent']);
+  });
+});
+
 describe('convert on large and BOM-prefixed files', () => {
   it('converts 200,000 steps (printed compact) and a file that starts with a byte order mark', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'a2a-convert-'));
