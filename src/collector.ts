@@ -1,8 +1,8 @@
 /**
  * @module Builds the collector from a validated config: exporters (each behind its own queue and
- * retry), the embedded store, the counted-once ledger and the span metrics it feeds, the intake and
- * the HTTP API. Starts in order and shuts
- * down in reverse: stop intake, drain queues, close exporters.
+ * retry), the in-process components (the store, the span metrics; src/components.ts), the
+ * counted-once ledger that feeds them, the intake and the HTTP API. Starts in order and shuts down
+ * in reverse: stop intake, drain queues, close exporters, settle the ledger, close the components.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,8 +12,8 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { builtInExporterFactories } from '../exporters/index.js';
-import { SpanMetrics } from '../exporters/prometheus/span-metrics.js';
 import { CountedOnceConsumer, CountedOnceLedger, type UsageConsumer } from './accounting/counted-once-ledger.js';
+import { builtInConsumerFactories } from './components.js';
 import type { CollectorConfig } from './config/load-config.js';
 import { createHttpApp } from './ingest/http-app.js';
 import { IngestEndpoint } from './ingest/ingest-endpoint.js';
@@ -22,12 +22,13 @@ import { httpServerOptions, limitConnections, serverLimitsFromConfig } from './i
 import { closeServer, listen, type ListenAddress } from './ingest/http-listener.js';
 import { createNodeListener } from './ingest/node-listener.js';
 import { traceIntakeFromConfig, type TraceIntake } from './ingest/trace-intake.js';
+import type { ConsumerComponent, ConsumerFactory } from './pipeline/consumer-factory.js';
 import type { ExporterFactory } from './pipeline/exporter-factory.js';
 import { afterAcceptance, Pipeline, type InProcessConsumer } from './pipeline/pipeline.js';
 import { QueuedExporter } from './pipeline/queued-exporter.js';
 import { RetryingExporter } from './pipeline/retrying-exporter.js';
 import { Spool } from './spool/spool.js';
-import { TraceStore } from './store/trace-store.js';
+import type { TraceStore } from './store/trace-store.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
 import { SelfMetrics } from './telemetry/self-metrics.js';
 
@@ -40,6 +41,17 @@ export interface CollectorDependencies {
   readonly extraConsumers?: readonly SpanExporter[];
   /** Register Node.js process metrics (event loop lag, memory) on /metrics. Default true. */
   readonly processMetrics?: boolean;
+  /** In-process component factories (the store, the span metrics). Default: the built-in ones. */
+  readonly consumerFactories?: readonly ConsumerFactory[];
+}
+
+/**
+ * What the ledger reports goes to every component that counts usage, in order. A batch one of them
+ * refuses is taken back by the ledger, so only the first may refuse without leaving the others' counts.
+ */
+function usageOf(components: readonly ConsumerComponent[]): UsageConsumer {
+  const recorders = components.flatMap((component) => (component.record === undefined ? [] : [component.record.bind(component)]));
+  return { record: (batch) => recorders.forEach((record) => record(batch)) };
 }
 
 /** Where a started collector listens. */
@@ -65,6 +77,7 @@ export class Collector {
   private readonly endpoint: IngestEndpoint;
   private readonly pipeline: Pipeline;
   private readonly ledger: CountedOnceLedger;
+  private readonly components: readonly ConsumerComponent[];
   private readonly spool: Spool | undefined;
   private readonly logger: Logger;
   private server: Server | undefined;
@@ -126,12 +139,13 @@ export class Collector {
       );
     });
 
-    const inProcess: InProcessConsumer[] = [];
-    this.store = config.store.enabled
-      ? new TraceStore({ maxTraces: config.store.max_traces, maxBytes: config.store.max_bytes, maxSpansPerTrace: config.mapping.max_steps_per_trace }, metrics)
-      : undefined;
-    const store = this.store;
-    if (store !== undefined) inProcess.push({ name: 'store', stage: (spans) => store.stage(spans), shutdown: () => store.shutdown() });
+    const consumerFactories = dependencies.consumerFactories ?? builtInConsumerFactories;
+    this.components = consumerFactories.flatMap((factory) => factory.create(config, { registry: this.registry, metrics, logger: this.logger }) ?? []);
+    this.store = this.components.find((component) => component.traceStore !== undefined)?.traceStore;
+    const inProcess: InProcessConsumer[] = this.components.flatMap((component) => {
+      const stage = component.stage?.bind(component);
+      return stage === undefined ? [] : [{ name: component.name, stage, shutdown: () => Promise.resolve() }];
+    });
     (dependencies.extraConsumers ?? []).forEach((consumer, index) => inProcess.push(afterAcceptance(`extra/${index}`, consumer)));
     this.pipeline = new Pipeline(queued, inProcess, {
       metrics,
@@ -140,9 +154,7 @@ export class Collector {
       // A temporary spool (port 0, no spool.directory) is gone after shutdown: nothing is kept in it.
       keepsUndelivered: !temporarySpool,
     });
-    const usage: UsageConsumer = config.metrics.enabled
-      ? new SpanMetrics(this.registry, { maxLabelValues: config.metrics.max_label_values, maxSeries: config.metrics.max_series, currency: config.mapping.currency })
-      : { record: () => {} };
+    const usage = usageOf(this.components);
     this.ledger = new CountedOnceLedger(
       { maxBytes: config.accounting.ledger_max_bytes, settleMillis: config.accounting.trace_settle_millis },
       usage,
@@ -224,6 +236,7 @@ export class Collector {
       if (server !== undefined) await closeServer(server, Math.min(5_000, timeoutMillis / 3));
       await this.pipeline.shutdown(timeoutMillis);
       this.ledger.shutdown();
+      for (const component of this.components) await component.shutdown();
       await this.spool?.close();
       if (this.spool !== undefined && this.config.spool.directory === undefined && this.config.server.port === 0) {
         rmSync(this.spool.directory, { recursive: true, force: true });
