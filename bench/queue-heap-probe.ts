@@ -198,7 +198,7 @@ class IntoQueue implements IntakeConsumer {
 function newQueue(metrics: SelfMetrics): QueuedExporter {
   return new QueuedExporter(
     new UnreachedExporter(),
-    { name: 'probe', queueSizeBytes: Number.MAX_SAFE_INTEGER, maxExportBatchSize: Number.MAX_SAFE_INTEGER, scheduledDelayMillis: 2_000_000_000 },
+    { name: 'probe', queueSizeBytes: Number.MAX_SAFE_INTEGER, maxExportBatchSize: Number.MAX_SAFE_INTEGER, scheduledDelayMillis: 2_000_000_000, numConsumers: 1 },
     metrics,
     silentLogger,
   );

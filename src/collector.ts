@@ -25,8 +25,8 @@ import { traceIntakeFromConfig, type TraceIntake } from './ingest/trace-intake.j
 import type { ConsumerComponent, ConsumerFactory } from './pipeline/consumer-factory.js';
 import type { ExporterFactory } from './pipeline/exporter-factory.js';
 import { afterAcceptance, Pipeline, type InProcessConsumer } from './pipeline/pipeline.js';
-import { QueuedExporter } from './pipeline/queued-exporter.js';
-import { RetryingExporter } from './pipeline/retrying-exporter.js';
+import { QueuedExporter, queueOptionsFrom } from './pipeline/queued-exporter.js';
+import { RetryingExporter, retryOptionsFrom } from './pipeline/retrying-exporter.js';
 import { Spool } from './spool/spool.js';
 import type { TraceStore } from './store/trace-store.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
@@ -112,24 +112,16 @@ export class Collector {
     const queued = config.exporters.map((exporter) => {
       const factory = factories.get(exporter.type);
       if (factory === undefined) throw new Error(`no factory for exporter type ${exporter.type}`);
-      const retry = exporter.settings.retry_on_failure;
       const inner = factory.create(exporter.settings, { id: exporter.id, logger: this.logger });
       const retrying = new RetryingExporter(inner, {
-        enabled: retry.enabled,
-        initialIntervalMillis: retry.initial_interval_millis,
-        maxIntervalMillis: retry.max_interval_millis,
-        maxElapsedTimeMillis: retry.max_elapsed_time_millis,
+        ...retryOptionsFrom(exporter.settings.retry_on_failure),
         attemptTimeoutMillis: factory.attemptTimeoutMillis?.(exporter.settings),
         onFailure: () => metrics.exportFailures.inc({ exporter: exporter.id }),
       });
       return new QueuedExporter(
         retrying,
         {
-          name: exporter.id,
-          queueSizeBytes: exporter.settings.sending_queue.queue_size_bytes,
-          maxExportBatchSize: exporter.settings.batch.max_export_batch_size,
-          scheduledDelayMillis: exporter.settings.batch.scheduled_delay_millis,
-          numConsumers: exporter.settings.sending_queue.num_consumers,
+          ...queueOptionsFrom(exporter.id, exporter.settings),
           onDelivered: spool === undefined ? undefined : (sequence) => spool.markDelivered(exporter.id, sequence),
           // A temporary spool (port 0, no spool.directory) is gone after shutdown: nothing is kept in it.
           keepsUndeliveredAtShutdown: spool !== undefined && !temporarySpool,

@@ -14,16 +14,16 @@ import { LabelLimiter, SeriesLimiter } from './label-limiter.js';
 
 /** Settings of the span metrics. */
 export interface SpanMetricsOptions {
-  /** Most distinct values per label before new ones become `__overflow__`. Default 100. */
-  readonly maxLabelValues?: number;
-  /** Most label combinations per metric, the all-`__overflow__` one included. Default 2,000. */
-  readonly maxSeries?: number;
+  /** Most distinct values per label before new ones become `__overflow__`. */
+  readonly maxLabelValues: number;
+  /** Most label combinations per metric, the all-`__overflow__` one included. */
+  readonly maxSeries: number;
   /** Step duration histogram buckets, in seconds. */
   readonly durationBucketsSeconds?: readonly number[];
   /** Cost-per-trace histogram buckets, in the cost's own unit. */
   readonly traceCostBuckets?: readonly number[];
-  /** Currency label of traces whose steps carry no cost (the collector's `mapping.currency`). Default `USD`. */
-  readonly currency?: string;
+  /** Currency label of traces whose steps carry no cost (the collector's `mapping.currency`). */
+  readonly currency: string;
 }
 
 const DEFAULT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -47,12 +47,12 @@ export class SpanMetrics implements UsageConsumer {
   private readonly stepSeries: SeriesLimiter<'agent' | 'call_type' | 'status'>;
   private readonly stepDurationSeries: SeriesLimiter<'agent' | 'call_type'>;
 
-  constructor(registry: Registry, options: SpanMetricsOptions = {}) {
+  constructor(registry: Registry, options: SpanMetricsOptions) {
     const registers = [registry];
-    this.defaultCurrency = options.currency ?? 'USD';
-    this.agents = new LabelLimiter(options.maxLabelValues ?? 100);
-    this.targets = new LabelLimiter(options.maxLabelValues ?? 100);
-    const maxSeries = options.maxSeries ?? 2000;
+    this.defaultCurrency = options.currency;
+    this.agents = new LabelLimiter(options.maxLabelValues);
+    this.targets = new LabelLimiter(options.maxLabelValues);
+    const maxSeries = options.maxSeries;
     this.costSeries = new SeriesLimiter(['agent', 'call_type', 'target', 'currency'], maxSeries);
     this.tokenSeries = new SeriesLimiter(['agent', 'call_type', 'target'], maxSeries);
     this.stepSeries = new SeriesLimiter(['agent', 'call_type', 'status'], maxSeries);

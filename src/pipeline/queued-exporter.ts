@@ -9,6 +9,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { BurstLogger, type Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { exportOnce } from './export-promise.js';
+import type { ExporterHelperSettings } from './exporter-factory.js';
 import { isPermanent } from './retrying-exporter.js';
 
 /** How long shutdown waits for a batch in flight to settle after the exporter was shut down. */
@@ -26,14 +27,14 @@ async function within(promise: Promise<void> | undefined, millis: number): Promi
 export interface QueueOptions {
   /** Exporter id (`otlp`, `otlp/jaeger`), used in metrics and logs. */
   readonly name: string;
-  /** Most bytes (estimated) the queue holds, in-flight batch included. Default 64 MiB. */
-  readonly queueSizeBytes?: number;
-  /** Most spans sent in one export call. Default 512. */
-  readonly maxExportBatchSize?: number;
-  /** How long a partial batch waits for more spans, in milliseconds. Default 200. */
-  readonly scheduledDelayMillis?: number;
-  /** Most exports in flight at once (the Collector's `sending_queue.num_consumers`). Default 10. */
-  readonly numConsumers?: number;
+  /** Most bytes (estimated) the queue holds, in-flight batch included. */
+  readonly queueSizeBytes: number;
+  /** Most spans sent in one export call. */
+  readonly maxExportBatchSize: number;
+  /** How long a partial batch waits for more spans, in milliseconds. */
+  readonly scheduledDelayMillis: number;
+  /** Most exports in flight at once (the Collector's `sending_queue.num_consumers`). */
+  readonly numConsumers: number;
   /** Called with a spool sequence once every span enqueued with it (and before it) was exported or given up on. */
   readonly onDelivered?: ((sequence: number) => void) | undefined;
   /**
@@ -41,6 +42,17 @@ export interface QueueOptions {
    * dropped. Default false.
    */
   readonly keepsUndeliveredAtShutdown?: boolean;
+}
+
+/** The queue and batch settings of an exporter's config as {@link QueueOptions}; its defaults are the schema's. */
+export function queueOptionsFrom(name: string, settings: ExporterHelperSettings): Pick<QueueOptions, 'name' | 'queueSizeBytes' | 'maxExportBatchSize' | 'scheduledDelayMillis' | 'numConsumers'> {
+  return {
+    name,
+    queueSizeBytes: settings.sending_queue.queue_size_bytes,
+    maxExportBatchSize: settings.batch.max_export_batch_size,
+    scheduledDelayMillis: settings.batch.scheduled_delay_millis,
+    numConsumers: settings.sending_queue.num_consumers,
+  };
 }
 
 interface QueuedBatch {
@@ -97,10 +109,10 @@ export class QueuedExporter {
     private readonly logger: Logger,
   ) {
     this.name = options.name;
-    this.capacityBytes = options.queueSizeBytes ?? 64 * 1024 * 1024;
-    this.maxBatch = options.maxExportBatchSize ?? 512;
-    this.delayMillis = options.scheduledDelayMillis ?? 200;
-    this.numConsumers = options.numConsumers ?? 10;
+    this.capacityBytes = options.queueSizeBytes;
+    this.maxBatch = options.maxExportBatchSize;
+    this.delayMillis = options.scheduledDelayMillis;
+    this.numConsumers = options.numConsumers;
     this.dropLog = new BurstLogger(logger);
     this.onDelivered = options.onDelivered;
     this.keepsUndelivered = options.keepsUndeliveredAtShutdown ?? false;

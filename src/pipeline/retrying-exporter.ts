@@ -7,6 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ExporterHelperSettings } from './exporter-factory.js';
 import { classifyExportResult, toExportResult, type ExportOutcome } from './export-outcome.js';
 import { exportOnce } from './export-promise.js';
 
@@ -26,17 +27,17 @@ export const systemClock: RetryClock = {
 
 /** The Collector's `retry_on_failure` settings. */
 export interface RetryOptions {
-  /** Off: one attempt only. Default true. */
-  readonly enabled?: boolean;
-  /** Backoff before the first retry, in milliseconds; it doubles after each retry. Default 500. */
-  readonly initialIntervalMillis?: number;
-  /** Longest backoff between retries (before jitter, which may add up to half), in milliseconds. Default 5,000. */
-  readonly maxIntervalMillis?: number;
+  /** Off: one attempt only. */
+  readonly enabled: boolean;
+  /** Backoff before the first retry, in milliseconds; it doubles after each retry. */
+  readonly initialIntervalMillis: number;
+  /** Longest backoff between retries (before jitter, which may add up to half), in milliseconds. */
+  readonly maxIntervalMillis: number;
   /**
    * Give up once the next wait would end more than this many milliseconds after the first attempt
-   * began; a `Retry-After` that ends past it gives up at once. 0: no limit (until shutdown). Default 60,000.
+   * began; a `Retry-After` that ends past it gives up at once. 0: no limit (until shutdown).
    */
-  readonly maxElapsedTimeMillis?: number;
+  readonly maxElapsedTimeMillis: number;
   /** An attempt that has not answered after this many milliseconds counts as a retryable failure. Default: no limit. */
   readonly attemptTimeoutMillis?: number;
   /** Called for every failed attempt, retried or not. */
@@ -45,6 +46,16 @@ export interface RetryOptions {
   readonly clock?: RetryClock;
   /** Source of jitter, in [0, 1). Default `Math.random`. */
   readonly random?: () => number;
+}
+
+/** The backoff settings of `retry_on_failure`, as {@link RetryOptions}; its defaults are the schema's. */
+export function retryOptionsFrom(settings: ExporterHelperSettings['retry_on_failure']): Pick<RetryOptions, 'enabled' | 'initialIntervalMillis' | 'maxIntervalMillis' | 'maxElapsedTimeMillis'> {
+  return {
+    enabled: settings.enabled,
+    initialIntervalMillis: settings.initial_interval_millis,
+    maxIntervalMillis: settings.max_interval_millis,
+    maxElapsedTimeMillis: settings.max_elapsed_time_millis,
+  };
 }
 
 /**
@@ -71,7 +82,7 @@ export class RetryingExporter implements SpanExporter {
 
   constructor(
     private readonly inner: SpanExporter,
-    private readonly options: RetryOptions = {},
+    private readonly options: RetryOptions,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -81,10 +92,10 @@ export class RetryingExporter implements SpanExporter {
   private async exportWithRetry(spans: ReadableSpan[]): Promise<ExportOutcome> {
     const clock = this.options.clock ?? systemClock;
     const random = this.options.random ?? Math.random;
-    const enabled = this.options.enabled ?? true;
-    const maxElapsed = this.options.maxElapsedTimeMillis ?? 60_000;
-    const maxInterval = this.options.maxIntervalMillis ?? 5_000;
-    let interval = this.options.initialIntervalMillis ?? 500;
+    const enabled = this.options.enabled;
+    const maxElapsed = this.options.maxElapsedTimeMillis;
+    const maxInterval = this.options.maxIntervalMillis;
+    let interval = this.options.initialIntervalMillis;
     const startedAt = clock.now();
     for (;;) {
       const outcome = classifyExportResult(await exportOnce(this.inner, spans, this.options.attemptTimeoutMillis));

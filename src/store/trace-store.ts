@@ -13,15 +13,12 @@ import { toTraceSummary, type TraceSummary } from './trace-summary.js';
 
 /** Bounds of the store. */
 export interface TraceStoreOptions {
-  /** Most traces kept. Default 1,000. */
-  readonly maxTraces?: number;
-  /** Most bytes (estimated) kept, the newest trace included. Default 64 MiB. */
-  readonly maxBytes?: number;
-  /**
-   * Most spans kept of one trace; past it the trace's spans stored first are dropped. Default
-   * 10,000 (the default of `mapping.max_steps_per_trace`: one request's trace fits whole).
-   */
-  readonly maxSpansPerTrace?: number;
+  /** Most traces kept. */
+  readonly maxTraces: number;
+  /** Most bytes (estimated) kept, the newest trace included. */
+  readonly maxBytes: number;
+  /** Most spans kept of one trace; past it the trace's spans stored first are dropped. */
+  readonly maxSpansPerTrace: number;
 }
 
 /** A span with what the store reads from it, read before anything changes. */
@@ -76,12 +73,12 @@ export class TraceStore implements SpanExporter {
   private totalBytes = 0;
 
   constructor(
-    options: TraceStoreOptions = {},
+    options: TraceStoreOptions,
     private readonly metrics?: SelfMetrics,
   ) {
-    this.maxTraces = options.maxTraces ?? 1000;
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    this.maxSpansPerTrace = options.maxSpansPerTrace ?? 10_000;
+    this.maxTraces = options.maxTraces;
+    this.maxBytes = options.maxBytes;
+    this.maxSpansPerTrace = options.maxSpansPerTrace;
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { builtInExporterFactories } from '../../exporters/index.js';
+import { validateConfig } from '../../src/config/load-config.js';
+import { traceStoreOptionsFrom } from '../../src/store/trace-store-component.js';
 import { TraceStore } from '../../src/store/trace-store.js';
 import { createTestCollector, postJson } from '../helpers/collector-harness.js';
 import { metricSamples } from '../helpers/metrics-text.js';
+
+const DEFAULT_STORE = traceStoreOptionsFrom(validateConfig({}, builtInExporterFactories));
 
 interface StoredTrace {
   summary: { stepCount: number };
@@ -38,7 +43,7 @@ describe('the store bounds', () => {
     const { collector, sink } = createTestCollector();
     try {
       await postJson(collector, '/v1/a2a/traces', { trace_id: 'seven', steps: stepIds(0, 7).map(step) });
-      const store = new TraceStore({ maxSpansPerTrace: 3 });
+      const store = new TraceStore({ ...DEFAULT_STORE, maxSpansPerTrace: 3 });
       store.export(sink.spans.slice(0, 5), () => undefined);
       store.export(sink.spans.slice(5), () => undefined);
       assert.deepEqual(store.get('seven')?.steps.map((each) => each.stepId), ['s00004', 's00005', 's00006']);
@@ -53,7 +58,7 @@ describe('the store bounds', () => {
       await postJson(collector, '/v1/a2a/traces', { trace_id: 'old', steps: stepIds(0, 1).map(step) });
       await postJson(collector, '/v1/a2a/traces', { trace_id: 'big', steps: stepIds(0, 1000).map(step) });
       const maxBytes = 20_000;
-      const store = new TraceStore({ maxBytes });
+      const store = new TraceStore({ ...DEFAULT_STORE, maxBytes });
       store.export(sink.spans, () => undefined);
       assert.ok(store.bytes <= maxBytes, `${store.bytes} bytes`);
       assert.equal(store.size, 1);

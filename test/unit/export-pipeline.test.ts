@@ -8,6 +8,7 @@ import { QueuedExporter } from '../../src/pipeline/queued-exporter.js';
 import { RetryingExporter } from '../../src/pipeline/retrying-exporter.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
+import { DEFAULT_QUEUE, DEFAULT_RETRY } from '../helpers/component-defaults.js';
 
 /** An exporter whose results are scripted per call (a unit-test double of our own seam). */
 class ScriptedExporter implements SpanExporter {
@@ -44,7 +45,7 @@ describe('QueuedExporter', () => {
     const registry = new Registry();
     const metrics = new SelfMetrics(registry);
     const inner = new ScriptedExporter(() => ok);
-    const queue = new QueuedExporter(inner, { name: 'q', queueSizeBytes: 1000, maxExportBatchSize: 4, scheduledDelayMillis: 10 }, metrics, silentLogger);
+    const queue = new QueuedExporter(inner, { ...DEFAULT_QUEUE, name: 'q', queueSizeBytes: 1000, maxExportBatchSize: 4, scheduledDelayMillis: 10 }, metrics, silentLogger);
     assert.equal(queue.hasRoomFor(1000), true);
     assert.equal(queue.hasRoomFor(1001), false);
     queue.enqueue(fakeSpans(3), 600);
@@ -66,7 +67,7 @@ describe('QueuedExporter', () => {
     const registry = new Registry();
     const metrics = new SelfMetrics(registry);
     const inner = new ScriptedExporter((call) => (call === 1 ? failed('HTTP 503') : badRequest));
-    const queue = new QueuedExporter(inner, { name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    const queue = new QueuedExporter(inner, { ...DEFAULT_QUEUE, name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 0 }, metrics, silentLogger);
     queue.enqueue(fakeSpans(2), 10);
     await queue.forceFlush(5_000);
     queue.enqueue(fakeSpans(1), 10);
@@ -86,7 +87,7 @@ describe('exportOnce timeout', () => {
       },
       shutdown: () => Promise.resolve(),
     };
-    const retrying = new RetryingExporter(sometimesSilent, { attemptTimeoutMillis: 20, initialIntervalMillis: 1 });
+    const retrying = new RetryingExporter(sometimesSilent, { ...DEFAULT_RETRY, attemptTimeoutMillis: 20, initialIntervalMillis: 1 });
     const result = await new Promise<ExportResult>((resolve) => retrying.export(fakeSpans(1), resolve));
     assert.equal(result.code, ExportResultCode.SUCCESS);
     assert.equal(calls, 2);
@@ -98,8 +99,8 @@ describe('QueuedExporter sharing', () => {
     const metrics = new SelfMetrics(new Registry());
     const first = new ScriptedExporter(() => ok);
     const second = new ScriptedExporter(() => ok);
-    const a = new QueuedExporter(first, { name: 'a', maxExportBatchSize: 2, scheduledDelayMillis: 0 }, metrics, silentLogger);
-    const b = new QueuedExporter(second, { name: 'b', maxExportBatchSize: 3, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    const a = new QueuedExporter(first, { ...DEFAULT_QUEUE, name: 'a', maxExportBatchSize: 2, scheduledDelayMillis: 0 }, metrics, silentLogger);
+    const b = new QueuedExporter(second, { ...DEFAULT_QUEUE, name: 'b', maxExportBatchSize: 3, scheduledDelayMillis: 0 }, metrics, silentLogger);
     const shared = fakeSpans(5);
     a.enqueue(shared, 50);
     b.enqueue(shared, 50);
@@ -115,8 +116,8 @@ describe('QueuedExporter shutdown accounting', () => {
     const registry = new Registry();
     const metrics = new SelfMetrics(registry);
     const inner = new ScriptedExporter(() => failed('503 Service Unavailable'));
-    const retrying = new RetryingExporter(inner, { initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
-    const queue = new QueuedExporter(retrying, { name: 'q', maxExportBatchSize: 10, scheduledDelayMillis: 0, numConsumers: 1 }, metrics, silentLogger);
+    const retrying = new RetryingExporter(inner, { ...DEFAULT_RETRY, initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
+    const queue = new QueuedExporter(retrying, { ...DEFAULT_QUEUE, name: 'q', maxExportBatchSize: 10, scheduledDelayMillis: 0, numConsumers: 1 }, metrics, silentLogger);
     queue.enqueue(fakeSpans(100), 1000);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await queue.shutdown(50);
@@ -158,7 +159,7 @@ const turns = (n: number) => new Promise<void>((resolve) => setTimeout(resolve, 
 describe('QueuedExporter with several exports in flight', () => {
   it('keeps at most num_consumers exports in flight', async () => {
     const inner = new GatedExporter();
-    const queue = new QueuedExporter(inner, { name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 1, numConsumers: 3 }, new SelfMetrics(new Registry()), silentLogger);
+    const queue = new QueuedExporter(inner, { ...DEFAULT_QUEUE, name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 1, numConsumers: 3 }, new SelfMetrics(new Registry()), silentLogger);
     queue.enqueue(fakeSpans(10), 100);
     await turns(20);
     assert.deepEqual(
@@ -183,7 +184,7 @@ describe('QueuedExporter with several exports in flight', () => {
     const delivered: number[] = [];
     const queue = new QueuedExporter(
       inner,
-      { name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 1, numConsumers: 4, onDelivered: (sequence) => delivered.push(sequence) },
+      { ...DEFAULT_QUEUE, name: 'q', maxExportBatchSize: 2, scheduledDelayMillis: 1, numConsumers: 4, onDelivered: (sequence) => delivered.push(sequence) },
       new SelfMetrics(new Registry()),
       silentLogger,
     );

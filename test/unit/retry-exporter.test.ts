@@ -10,6 +10,7 @@ import { OTLPExporterError } from '@opentelemetry/otlp-exporter-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ExportFailure, classifyExportResult, parseRetryAfterMillis } from '../../src/pipeline/export-outcome.js';
 import { RetryingExporter, isPermanent, type RetryClock, type RetryOptions } from '../../src/pipeline/retrying-exporter.js';
+import { DEFAULT_RETRY } from '../helpers/component-defaults.js';
 
 /** A clock whose sleeps return at once and move time forward; it keeps every wait asked for. */
 class RecordingClock implements RetryClock {
@@ -55,12 +56,13 @@ function run(exporter: SpanExporter): Promise<ExportResult> {
 }
 
 /** Fails twice with `error`, then succeeds; returns what the retrying exporter saw and did. */
-async function failTwiceThenSucceed(error: () => Error, options: RetryOptions = {}) {
+async function failTwiceThenSucceed(error: () => Error, options: Partial<RetryOptions> = {}) {
   const inner = new ScriptedExporter((call) => (call <= 2 ? error() : 'ok'));
   const clock = new RecordingClock();
   let failures = 0;
   const result = await run(
     new RetryingExporter(inner, {
+      ...DEFAULT_RETRY,
       initialIntervalMillis: 100,
       maxIntervalMillis: 1_000,
       clock,
@@ -130,7 +132,7 @@ describe('retry table: what is retried, through RetryingExporter', () => {
       shutdown: () => Promise.resolve(),
     };
     const clock = new RecordingClock();
-    const result = await run(new RetryingExporter(inner, { clock }));
+    const result = await run(new RetryingExporter(inner, { ...DEFAULT_RETRY, clock }));
     assert.equal(isPermanent(result), true);
     assert.equal(result.error?.message, 'exporter threw: cannot serialize');
     assert.deepEqual(clock.sleeps, []);
@@ -139,7 +141,7 @@ describe('retry table: what is retried, through RetryingExporter', () => {
   it('retryable: an attempt that never answers within attempt_timeout', async () => {
     const inner = new ScriptedExporter((call) => (call === 1 ? 'silent' : 'ok'));
     const clock = new RecordingClock();
-    const result = await run(new RetryingExporter(inner, { attemptTimeoutMillis: 5, initialIntervalMillis: 100, clock, random: noJitter }));
+    const result = await run(new RetryingExporter(inner, { ...DEFAULT_RETRY, attemptTimeoutMillis: 5, initialIntervalMillis: 100, clock, random: noJitter }));
     assert.equal(result.code, ExportResultCode.SUCCESS);
     assert.equal(inner.calls, 2);
     assert.deepEqual(clock.sleeps, [100]);
@@ -182,7 +184,7 @@ describe('RetryingExporter backoff', () => {
     const inner = new ScriptedExporter(unavailable);
     const clock = new RecordingClock();
     const result = await run(
-      new RetryingExporter(inner, { initialIntervalMillis: 100, maxIntervalMillis: 400, maxElapsedTimeMillis: 1_500, clock, random: noJitter }),
+      new RetryingExporter(inner, { ...DEFAULT_RETRY, initialIntervalMillis: 100, maxIntervalMillis: 400, maxElapsedTimeMillis: 1_500, clock, random: noJitter }),
     );
     assert.equal(result.code, ExportResultCode.FAILED);
     // 100 + 200 + 400 + 400 = 1,100; one more 400 would end at 1,500 (allowed), the next at 1,900.
@@ -197,7 +199,7 @@ describe('RetryingExporter backoff', () => {
   it('retries until it succeeds when max_elapsed_time is 0, as the Collector does', async () => {
     const inner = new ScriptedExporter((call) => (call <= 30 ? unavailable() : 'ok'));
     const clock = new RecordingClock();
-    const result = await run(new RetryingExporter(inner, { initialIntervalMillis: 100, maxIntervalMillis: 400, maxElapsedTimeMillis: 0, clock, random: noJitter }));
+    const result = await run(new RetryingExporter(inner, { ...DEFAULT_RETRY, initialIntervalMillis: 100, maxIntervalMillis: 400, maxElapsedTimeMillis: 0, clock, random: noJitter }));
     assert.equal(result.code, ExportResultCode.SUCCESS);
     assert.equal(inner.calls, 31);
     // 100 + 200 + 28 x 400 ms of waits: any max_elapsed_time below 11.5 s would have given up.
@@ -223,7 +225,7 @@ describe('RetryingExporter backoff', () => {
 
   it('stops waiting between retries on shutdown (real clock)', async () => {
     const inner = new ScriptedExporter(unavailable);
-    const retrying = new RetryingExporter(inner, { initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
+    const retrying = new RetryingExporter(inner, { ...DEFAULT_RETRY, initialIntervalMillis: 60_000, maxIntervalMillis: 60_000, maxElapsedTimeMillis: 600_000 });
     const pending = run(retrying);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await retrying.shutdown();

@@ -14,6 +14,7 @@ import { zipkinExporterFactory } from '../../exporters/zipkin/zipkin-exporter-fa
 import { RetryingExporter, isPermanent, type RetryClock } from '../../src/pipeline/retrying-exporter.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { createTestCollector, postJson, readFixture } from '../helpers/collector-harness.js';
+import { DEFAULT_RETRY } from '../helpers/component-defaults.js';
 
 /** A clock whose sleeps return at once and move time forward; it keeps every wait asked for. */
 class RecordingClock implements RetryClock {
@@ -66,6 +67,7 @@ describe('one retry layer against a real backend', () => {
     const clock = new RecordingClock();
     let failures = 0;
     const retrying = new RetryingExporter(builders[type]!(), {
+      ...DEFAULT_RETRY,
       initialIntervalMillis: overrides.initialIntervalMillis ?? 500,
       maxIntervalMillis: 5_000,
       maxElapsedTimeMillis: overrides.maxElapsedTimeMillis ?? 60_000,

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
+import { builtInExporterFactories } from '../../exporters/index.js';
+import { spanMetricsOptionsFrom } from '../../exporters/prometheus/span-metrics-component.js';
 import { SpanMetrics } from '../../exporters/prometheus/span-metrics.js';
+import { validateConfig } from '../../src/config/load-config.js';
 import { metricSamples } from '../helpers/metrics-text.js';
 
 /** The fields of a span the span metrics read (a unit-test double of our own mapping's output). */
@@ -18,7 +21,7 @@ function span(tool: string): ReadableSpan {
 describe('SpanMetrics.record', () => {
   it('counts a batch whole, or nothing of it when one value cannot be counted', async () => {
     const registry = new Registry();
-    const metrics = new SpanMetrics(registry);
+    const metrics = new SpanMetrics(registry, spanMetricsOptionsFrom(validateConfig({}, builtInExporterFactories)));
     metrics.record({ deltas: [{ span: span('a'), costDelta: 1.5, tokensDelta: 10, countStep: true }], settled: [] });
     const bad = { deltas: [{ span: span('b'), costDelta: 2, tokensDelta: 0, countStep: true }, { span: span('c'), costDelta: Number.POSITIVE_INFINITY, tokensDelta: 0, countStep: false }], settled: [] };
     assert.throws(() => metrics.record(bad), /cost Infinity cannot be counted/);
