@@ -7,20 +7,20 @@ import { Registry } from 'prom-client';
 import { CountedOnceLedger, SPAN_RECORD_BYTES, TRACE_RECORD_BYTES } from '../src/accounting/counted-once-ledger.js';
 import { toOtelTraceId } from '../src/mapping/ids.js';
 import { SpanMapper } from '../src/mapping/to-readable-spans.js';
-import { readResponseTrace } from '../src/model/read-trace.js';
 import { buildStepTree } from '../src/model/step-tree.js';
 import { SelfMetrics } from '../src/telemetry/self-metrics.js';
+import { DEFAULT_MAPPING, readWithDefaultLimits } from '../test/helpers/component-defaults.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 const spansPerTrace = Number(process.argv[2] ?? 10);
 const totalSpans = 100_000;
-const mapper = new SpanMapper();
+const mapper = new SpanMapper(DEFAULT_MAPPING);
 const ledger = new CountedOnceLedger({ maxBytes: Number.MAX_SAFE_INTEGER, settleMillis: 60_000 }, { record() {} }, new SelfMetrics(new Registry()));
 
 function spansOf(seed: number) {
   const steps = Array.from({ length: spansPerTrace }, (_, i) => ({ step_id: `step-${i}`, parent_step_id: null, call_type: 'TOOL', name: 'search', cost: 0.1, end_time: '2026-03-10T21:23:14Z' }));
-  const trace = readResponseTrace({ trace_id: `trace-${seed}`, steps }).trace;
+  const trace = readWithDefaultLimits({ trace_id: `trace-${seed}`, steps }).trace;
   const tree = buildStepTree(trace, 'agent', 'auto', []);
   return mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId(trace.traceId), receivedAt: { raw: '', epochSeconds: 0, nanos: 0, zoneAssumed: false } });
 }

@@ -21,6 +21,7 @@ import { estimateSpansBytes } from '../src/pipeline/span-size.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 import { SelfMetrics } from '../src/telemetry/self-metrics.js';
 import { PLAIN_TRACEBACK, TWO_FAILING_TASKS } from '../test/fixtures/python-tracebacks.js';
+import { DEFAULT_MAPPING, DEFAULT_READ_LIMITS } from '../test/helpers/component-defaults.js';
 
 /** A kind of span, as the traces of one request bring it. */
 export interface SpanShape {
@@ -214,8 +215,8 @@ const WARM_UP_SEEDS = 1_000_000;
  */
 export async function measureQueueHeap(shape: SpanShape, spans: number): Promise<QueueHeapMeasurement> {
   const metrics = new SelfMetrics(new Registry());
-  const mapper = new SpanMapper();
-  const options = { defaultService: 'probe-agent', costMode: 'auto' as const, calleeHasSidecar: shape.calleesHaveSidecars === true ? () => true : undefined };
+  const mapper = new SpanMapper(DEFAULT_MAPPING);
+  const options = { ...DEFAULT_READ_LIMITS, defaultService: 'probe-agent', costMode: 'auto' as const, calleeHasSidecar: shape.calleesHaveSidecars === true ? () => true : undefined };
   const warmUpQueue = newQueue(metrics);
   const warmUp = new TraceIntake(mapper, new IntoQueue(warmUpQueue), options, metrics);
   for (let seed = WARM_UP_SEEDS; seed < WARM_UP_SEEDS + 100; seed++) warmUp.ingestText(JSON.stringify(shape.body(seed)), 'application/json');

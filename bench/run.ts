@@ -24,9 +24,9 @@ import { fileURLToPath } from 'node:url';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { toOtelTraceId } from '../src/mapping/ids.js';
 import { SpanMapper } from '../src/mapping/to-readable-spans.js';
-import { readResponseTrace } from '../src/model/read-trace.js';
 import { buildStepTree } from '../src/model/step-tree.js';
 import type { ReadWarning } from '../src/model/types.js';
+import { DEFAULT_MAPPING, readWithDefaultLimits } from '../test/helpers/component-defaults.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -65,14 +65,14 @@ function trace(steps: number, seed: number): Record<string, unknown> {
 
 function inProcess(): { stepsPerSecond: number; bytesPerStep: number; otlpBytesPerStep: number } {
   const body = JSON.stringify(trace(100, 1));
-  const mapper = new SpanMapper();
+  const mapper = new SpanMapper(DEFAULT_MAPPING);
   const receivedAt = { raw: '', epochSeconds: 1_800_000_000, nanos: 0, zoneAssumed: false };
   let steps = 0;
   let encoded = 0;
   const started = process.hrtime.bigint();
   const until = started + BigInt(SECONDS * 1e9);
   while (process.hrtime.bigint() < until) {
-    const { trace: read } = readResponseTrace(JSON.parse(body));
+    const { trace: read } = readWithDefaultLimits(JSON.parse(body));
     const warnings: ReadWarning[] = [];
     const tree = buildStepTree(read, 'bench-agent', 'auto', warnings);
     const spans = mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId(read.traceId), receivedAt });
@@ -151,10 +151,10 @@ async function load(url: string, bodies: string[], path = '/v1/a2a/traces'): Pro
 
 /** The same spans as OTLP/JSON, for feeding the OpenTelemetry Collector baseline. */
 function otlpJsonBodies(traces: Array<Record<string, unknown>>): string[] {
-  const mapper = new SpanMapper();
+  const mapper = new SpanMapper(DEFAULT_MAPPING);
   const receivedAt = { raw: '', epochSeconds: 1_800_000_000, nanos: 0, zoneAssumed: false };
   return traces.map((value) => {
-    const { trace: read } = readResponseTrace(value);
+    const { trace: read } = readWithDefaultLimits(value);
     const tree = buildStepTree(read, 'bench-agent', 'auto', []);
     const spans = mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId(read.traceId), receivedAt });
     return Buffer.from(JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array()).toString('utf8');

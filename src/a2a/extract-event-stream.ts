@@ -5,7 +5,7 @@
  */
 import type { FieldIssue } from '../errors.js';
 import { EnvelopeExtractor, type Extraction } from './extract-traces.js';
-import { indexPath } from './json-path.js';
+import { indexPath } from '../model/field-path.js';
 import type { SseEvent } from './sse-parser.js';
 
 /** What {@link extractTracesFromEventStream} found. */

@@ -9,7 +9,7 @@ import type { ReadWarning } from '../model/types.js';
 import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../model/envelope-context.js';
 import { TIMESTAMP_METADATA_KEYS, TRACEPARENT_METADATA_KEY } from './extension-keys.js';
 import { isObject, nonEmptyString, type JsonObject } from '../model/json-value.js';
-import { indexPath, propertyPath } from './json-path.js';
+import { indexPath, propertyPath } from '../model/field-path.js';
 import { mergeRepeatedTraces } from './repeated-traces.js';
 import { walkA2a, type A2aObjectKind, type A2aVisitor, type MetadataOwner, type TracePlacement } from './trace-placements.js';
 

@@ -8,7 +8,7 @@
  */
 import { STRICT_TRACEABILITY_METADATA_KEYS, TRACEABILITY_METADATA_KEYS } from './extension-keys.js';
 import { isObject, nonEmptyString, type JsonObject } from '../model/json-value.js';
-import { indexPath, propertyPath } from './json-path.js';
+import { indexPath, propertyPath } from '../model/field-path.js';
 
 /** One step from a value into one of its members: an object key or an array index. */
 export type PathSegment = string | number;

@@ -9,6 +9,7 @@ import { CollectorError, type FieldIssue } from '../errors.js';
 import type { ExporterFactory, ExporterHelperSettings } from '../pipeline/exporter-factory.js';
 import { configFromEnvironment, otlpSettingsFromEnvironment, type ConfigOverlay } from './environment.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
+import { fieldPath, propertyPath } from '../model/field-path.js';
 import { isObject } from '../model/json-value.js';
 
 /** One exporter after validation. */
@@ -36,7 +37,6 @@ export interface ConfigSources {
   readonly overrides?: ConfigOverlay;
 }
 
-
 /** Deep-merges `overlay` into `base`: objects merge, everything else replaces. */
 export function mergeConfig(base: unknown, overlay: unknown): unknown {
   if (!isObject(base) || !isObject(overlay)) return overlay === undefined ? base : overlay;
@@ -45,9 +45,9 @@ export function mergeConfig(base: unknown, overlay: unknown): unknown {
   return merged;
 }
 
-function zodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): FieldIssue[] {
+function zodIssues(error: z.ZodError, base = ''): FieldIssue[] {
   return error.issues.map((issue) => ({
-    path: [...prefix, ...issue.path].map(String).join('.'),
+    path: fieldPath(base, issue.path),
     reason: issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message,
   }));
 }
@@ -66,12 +66,13 @@ export function validateConfig(raw: unknown, factories: ReadonlyMap<string, Expo
   for (const [id, settings] of Object.entries(rawExporters)) {
     const type = id.split('/')[0] ?? id;
     const factory = factories.get(type);
+    const exporterPath = propertyPath('exporters', id);
     if (factory === undefined) {
-      issues.push({ path: `exporters.${id}`, reason: `unknown exporter type "${type}" (known: ${[...factories.keys()].join(', ')})` });
+      issues.push({ path: exporterPath, reason: `unknown exporter type "${type}" (known: ${[...factories.keys()].join(', ')})` });
       continue;
     }
     const result = factory.configSchema.safeParse(settings ?? {});
-    if (!result.success) issues.push(...zodIssues(result.error, ['exporters', id]));
+    if (!result.success) issues.push(...zodIssues(result.error, exporterPath));
     else exporters.push({ id, type, settings: result.data });
   }
 

@@ -15,7 +15,7 @@ import {
   type SearchedPlacement,
 } from '../a2a/extract-traces.js';
 import { TRACEABILITY_METADATA_KEYS } from '../a2a/extension-keys.js';
-import { indexPath } from '../a2a/json-path.js';
+import { indexPath } from '../model/field-path.js';
 import { repeatedCopiesOf } from '../a2a/repeated-traces.js';
 import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
 import { CollectorError, IssueList, MAX_LISTED_ISSUES, type FieldIssue } from '../errors.js';

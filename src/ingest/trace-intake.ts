@@ -11,7 +11,7 @@ import { mergeRepeatedTraces } from '../a2a/repeated-traces.js';
 import { CollectorError, IssueList } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import { passThroughAttributeName } from '../mapping/attribute-names.js';
-import { SpanMapper } from '../mapping/to-readable-spans.js';
+import { SpanMapper, type MappingOptions } from '../mapping/to-readable-spans.js';
 import { isEventStreamMediaType } from '../http/media-types.js';
 import { isStackOverflow } from '../model/json-value.js';
 import { readResponseTraceInto, type ReadLimits, type ReadResult } from '../model/read-trace.js';
@@ -86,24 +86,28 @@ export interface IntakeOptions extends ReadLimits {
  * settings are taken from the config, for the server, the proxy and `convert` alike.
  */
 export function traceIntakeFromConfig(config: CollectorConfig, consumer: IntakeConsumer, metrics: SelfMetrics): TraceIntake {
-  const mapper = new SpanMapper({
+  return new TraceIntake(new SpanMapper(mappingOptionsFrom(config)), consumer, intakeOptionsFrom(config), metrics);
+}
+
+/** The mapping settings of `config` (`mapping`, `service.resource_attributes`). */
+export function mappingOptionsFrom(config: CollectorConfig): MappingOptions {
+  return {
     currency: config.mapping.currency,
     maxAttributeLength: config.mapping.max_attribute_length,
     resourceAttributes: config.service.resource_attributes,
     collectorVersion: COLLECTOR_VERSION,
-  });
-  return new TraceIntake(
-    mapper,
-    consumer,
-    {
-      defaultService: config.service.name,
-      costMode: config.mapping.cost_mode,
-      maxNestingDepth: config.mapping.max_nesting_depth,
-      maxSteps: config.mapping.max_steps_per_trace,
-      calleeHasSidecar: calleesWithSidecar(config.accounting.sidecar_agents),
-    },
-    metrics,
-  );
+  };
+}
+
+/** The reading and accounting settings of `config` (`service.name`, `mapping`, `accounting.sidecar_agents`). */
+export function intakeOptionsFrom(config: CollectorConfig): IntakeOptions {
+  return {
+    defaultService: config.service.name,
+    costMode: config.mapping.cost_mode,
+    maxNestingDepth: config.mapping.max_nesting_depth,
+    maxSteps: config.mapping.max_steps_per_trace,
+    calleeHasSidecar: calleesWithSidecar(config.accounting.sidecar_agents),
+  };
 }
 
 function nowTimestamp(): TraceTimestamp {

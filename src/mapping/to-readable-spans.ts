@@ -9,23 +9,23 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../model/envelope-context.js';
 import { addMillis } from '../model/timestamp.js';
 import type { StepNode, StepTree } from '../model/step-tree.js';
-import type { A2AStep, TraceTimestamp } from '../model/types.js';
+import type { A2AStep, StepError, TraceTimestamp } from '../model/types.js';
 import * as names from './attribute-names.js';
 import { DEFAULT_REDACT_PATTERN, capText, toAttributeValue, toJsonAttribute } from './attribute-values.js';
 import { toOtelSpanId, toOtelTraceId } from './ids.js';
 
 /** Settings of the mapping that come from configuration. */
 export interface MappingOptions {
-  /** Currency written to `a2a.cost.currency`. Default `USD`. */
-  readonly currency?: string;
-  /** Longest string attribute value, in characters; longer ones are cut. Default 4096. */
-  readonly maxAttributeLength?: number;
+  /** Currency written to `a2a.cost.currency`. */
+  readonly currency: string;
+  /** Longest string attribute value, in characters; longer ones are cut. */
+  readonly maxAttributeLength: number;
   /** Keys redacted inside parameters and requests. Default {@link DEFAULT_REDACT_PATTERN}. */
   readonly redactPattern?: RegExp;
   /** Resource attributes every span's resource carries besides `service.name`. */
-  readonly resourceAttributes?: Attributes;
+  readonly resourceAttributes: Attributes;
   /** Version written on the instrumentation scope. */
-  readonly collectorVersion?: string;
+  readonly collectorVersion: string;
 }
 
 /** Per-trace inputs of one mapping call. */
@@ -89,11 +89,11 @@ export class SpanMapper {
   private readonly scope: InstrumentationScope;
   private readonly resources = new Map<string, Resource>();
 
-  constructor(options: MappingOptions = {}) {
-    this.currency = options.currency ?? 'USD';
-    this.maxAttributeLength = options.maxAttributeLength ?? 4096;
+  constructor(options: MappingOptions) {
+    this.currency = options.currency;
+    this.maxAttributeLength = options.maxAttributeLength;
     this.redactPattern = options.redactPattern ?? DEFAULT_REDACT_PATTERN;
-    this.resourceAttributes = options.resourceAttributes ?? {};
+    this.resourceAttributes = options.resourceAttributes;
     this.scope = { name: names.SCOPE_NAME, version: options.collectorVersion };
   }
 
@@ -137,9 +137,53 @@ export class SpanMapper {
     envelopeEvents: readonly TimedEvent[],
   ): ReadableSpan {
     const step = node.step;
-    const attributes: Attributes = {};
-    this.passThrough(step, attributes);
+    const times = spanTimes(step, input.receivedAt);
+    const startTime = toHrTime(times.start);
+    const endTime = toHrTime(times.end);
+    const links = toCalleeLinks(node);
+    const traceFlags = TraceFlags.SAMPLED;
+    return new StepSpan(
+      { traceId: input.otelTraceId, spanId, traceFlags },
+      parentSpanId === undefined ? undefined : { traceId: input.otelTraceId, spanId: parentSpanId, traceFlags, isRemote: node.parent === undefined },
+      toSpanName(step),
+      toSpanKind(step),
+      startTime,
+      endTime,
+      durationOf(startTime, endTime),
+      this.toStatus(step),
+      this.toAttributes(node, input.envelope, times, links.length > 0),
+      this.toEvents(step, startTime, endTime, input.tree.roots[0] === node ? envelopeEvents : []),
+      links,
+      this.resourceFor(node.service),
+      this.scope,
+    );
+  }
 
+  private toAttributes(node: StepNode, envelope: EnvelopeContext | undefined, times: SpanTimes, calleeLinked: boolean): Attributes {
+    const attributes: Attributes = {};
+    this.addPassThroughAttributes(node.step, attributes);
+    this.addStepAttributes(node, attributes);
+    addOperationAttributes(node.step, attributes);
+    this.addUsageAttributes(node, attributes);
+    this.addPayloadAttributes(node.step, attributes);
+    addRepairFlags(node, attributes);
+    if (envelope !== undefined && node.nestingLevel === 0) addEnvelopeAttributes(envelope, attributes);
+    if (times.inFlight) attributes[names.ATTR_STEP_IN_FLIGHT] = true;
+    if (times.timeMissing) attributes[names.ATTR_STEP_TIME_MISSING] = true;
+    if (calleeLinked) attributes[names.ATTR_CALLEE_LINKED] = true;
+    return attributes;
+  }
+
+  private addPassThroughAttributes(step: A2AStep, attributes: Attributes): void {
+    for (const key of Object.keys(step.additionalAttributes)) {
+      const value = toAttributeValue(step.additionalAttributes[key], this.maxAttributeLength);
+      // Defined, not assigned: an attribute named `__proto__` is a key like any other.
+      if (value !== undefined) Object.defineProperty(attributes, names.passThroughAttributeName(key), { value, enumerable: true, writable: true, configurable: true });
+    }
+  }
+
+  private addStepAttributes(node: StepNode, attributes: Attributes): void {
+    const step = node.step;
     attributes[names.ATTR_TRACE_ID] = step.a2aTraceId;
     attributes[names.ATTR_STEP_ID] = step.stepId;
     if (step.parentStepId !== undefined) attributes[names.ATTR_STEP_PARENT_ID] = step.parentStepId;
@@ -150,25 +194,11 @@ export class SpanMapper {
     if (step.agentUrl !== undefined) attributes[names.ATTR_AGENT_URL] = step.agentUrl;
     if (step.latencyMs !== undefined) attributes[names.ATTR_STEP_LATENCY_MS] = step.latencyMs;
     if (node.nestingLevel > 0) attributes[names.ATTR_NESTING_LEVEL] = node.nestingLevel;
+  }
 
-    let spanName: string;
-    let kind: SpanKind;
-    if (step.kind === 'agent') {
-      spanName = `invoke_agent ${step.name}`;
-      kind = SpanKind.CLIENT;
-      attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'invoke_agent';
-      attributes[names.ATTR_GEN_AI_AGENT_NAME] = step.agentName ?? step.name;
-    } else if (step.kind === 'tool') {
-      spanName = `execute_tool ${step.name}`;
-      kind = SpanKind.INTERNAL;
-      attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
-      attributes[names.ATTR_GEN_AI_TOOL_NAME] = step.toolName ?? step.name;
-    } else {
-      const prefix = step.callType === undefined ? step.kind : String(step.callType).toLowerCase();
-      spanName = `${prefix} ${step.name}`;
-      kind = SpanKind.INTERNAL;
-    }
-
+  /** Reported cost and tokens, each with its exclusive share (what no child step already counts). */
+  private addUsageAttributes(node: StepNode, attributes: Attributes): void {
+    const step = node.step;
     if (step.cost !== undefined) {
       attributes[names.ATTR_STEP_COST] = step.cost;
       attributes[names.ATTR_GEN_AI_USAGE_COST] = step.cost;
@@ -182,26 +212,25 @@ export class SpanMapper {
     }
     if (step.inputTokens !== undefined) attributes[names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = step.inputTokens;
     if (step.outputTokens !== undefined) attributes[names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = step.outputTokens;
+  }
+
+  /** Tool parameters and agent requests as JSON text, redacted and cut to length. */
+  private addPayloadAttributes(step: A2AStep, attributes: Attributes): void {
     if (step.parameters !== undefined && step.parameters !== null) {
       attributes[names.ATTR_STEP_PARAMETERS] = toJsonAttribute(step.parameters, this.maxAttributeLength, this.redactPattern);
     }
     if (step.requests !== undefined && step.requests !== null) {
       attributes[names.ATTR_STEP_REQUESTS] = toJsonAttribute(step.requests, this.maxAttributeLength, this.redactPattern);
     }
-    if (node.orphan) attributes[names.ATTR_STEP_ORPHAN] = true;
-    if (node.cycleBroken) attributes[names.ATTR_STEP_CYCLE_BROKEN] = true;
-    if (step.start?.zoneAssumed === true || step.end?.zoneAssumed === true) attributes[names.ATTR_STEP_ZONE_ASSUMED] = true;
-    if (input.envelope !== undefined && node.nestingLevel === 0) {
-      if (input.envelope.contextId !== undefined) attributes[names.ATTR_GEN_AI_CONVERSATION_ID] = input.envelope.contextId;
-      if (input.envelope.taskId !== undefined) attributes[names.ATTR_TASK_ID] = input.envelope.taskId;
-    }
+  }
 
-    const { start, end, inFlight, timeMissing } = spanTimes(step, input.receivedAt);
-    if (inFlight) attributes[names.ATTR_STEP_IN_FLIGHT] = true;
-    if (timeMissing) attributes[names.ATTR_STEP_TIME_MISSING] = true;
-    const startTime = toHrTime(start);
-    const endTime = toHrTime(end);
+  private toStatus(step: A2AStep): { code: SpanStatusCode; message?: string } {
+    if (step.error === undefined) return { code: SpanStatusCode.UNSET };
+    return { code: SpanStatusCode.ERROR, message: capText(step.error.message, this.maxAttributeLength) };
+  }
 
+  /** The step's start and end as sent, its exceptions, then `envelopeEvents`. */
+  private toEvents(step: A2AStep, startTime: HrTime, endTime: HrTime, envelopeEvents: readonly TimedEvent[]): TimedEvent[] {
     const events: TimedEvent[] = [];
     if (step.start !== undefined) {
       events.push({ name: names.EVENT_STEP_START, time: startTime, attributes: { [names.ATTR_EVENT_TIMESTAMP]: step.start.raw } });
@@ -209,49 +238,60 @@ export class SpanMapper {
     if (step.end !== undefined) {
       events.push({ name: names.EVENT_STEP_END, time: endTime, attributes: { [names.ATTR_EVENT_TIMESTAMP]: step.end.raw } });
     }
-    let status: { code: SpanStatusCode; message?: string } = { code: SpanStatusCode.UNSET };
-    if (step.error !== undefined) {
-      status = { code: SpanStatusCode.ERROR, message: capText(step.error.message, this.maxAttributeLength) };
-      // One `exception` event for the error, then one per leaf of a Python exception group (OTel allows one per exception).
-      const exceptions = [
-        { type: step.error.type, message: step.error.exceptionMessage, stacktrace: capText(step.error.stacktrace, this.maxAttributeLength * 4) },
-        ...step.error.leafExceptions.map((leaf) => ({ ...leaf, stacktrace: capText(leaf.stacktrace, this.maxAttributeLength) })),
-      ];
-      for (const exception of exceptions) {
-        const exceptionAttributes: Attributes = { [names.ATTR_EXCEPTION_STACKTRACE]: exception.stacktrace };
-        if (exception.type !== undefined) exceptionAttributes[names.ATTR_EXCEPTION_TYPE] = exception.type;
-        if (exception.message !== '') exceptionAttributes[names.ATTR_EXCEPTION_MESSAGE] = capText(exception.message, this.maxAttributeLength);
-        events.push({ name: names.EVENT_EXCEPTION, time: endTime, attributes: exceptionAttributes });
-      }
-    }
-    if (envelopeEvents.length > 0 && input.tree.roots[0] === node) events.push(...envelopeEvents);
-    const links = toCalleeLinks(node);
-    if (links.length > 0) attributes[names.ATTR_CALLEE_LINKED] = true;
-    const traceFlags = TraceFlags.SAMPLED;
-    return new StepSpan(
-      { traceId: input.otelTraceId, spanId, traceFlags },
-      parentSpanId === undefined ? undefined : { traceId: input.otelTraceId, spanId: parentSpanId, traceFlags, isRemote: node.parent === undefined },
-      spanName,
-      kind,
-      startTime,
-      endTime,
-      durationOf(startTime, endTime),
-      status,
-      attributes,
-      events,
-      links,
-      this.resourceFor(node.service),
-      this.scope,
-    );
+    if (step.error !== undefined) events.push(...this.toExceptionEvents(step.error, endTime));
+    events.push(...envelopeEvents);
+    return events;
   }
 
-  private passThrough(step: A2AStep, attributes: Attributes): void {
-    for (const key of Object.keys(step.additionalAttributes)) {
-      const value = toAttributeValue(step.additionalAttributes[key], this.maxAttributeLength);
-      // Defined, not assigned: an attribute named `__proto__` is a key like any other.
-      if (value !== undefined) Object.defineProperty(attributes, names.passThroughAttributeName(key), { value, enumerable: true, writable: true, configurable: true });
-    }
+  /** One `exception` event for the error, then one per leaf of a Python exception group (OTel allows one per exception). */
+  private toExceptionEvents(error: StepError, time: HrTime): TimedEvent[] {
+    const exceptions = [
+      { type: error.type, message: error.exceptionMessage, stacktrace: capText(error.stacktrace, this.maxAttributeLength * 4) },
+      ...error.leafExceptions.map((leaf) => ({ ...leaf, stacktrace: capText(leaf.stacktrace, this.maxAttributeLength) })),
+    ];
+    return exceptions.map((exception) => {
+      const attributes: Attributes = { [names.ATTR_EXCEPTION_STACKTRACE]: exception.stacktrace };
+      if (exception.type !== undefined) attributes[names.ATTR_EXCEPTION_TYPE] = exception.type;
+      if (exception.message !== '') attributes[names.ATTR_EXCEPTION_MESSAGE] = capText(exception.message, this.maxAttributeLength);
+      return { name: names.EVENT_EXCEPTION, time, attributes };
+    });
   }
+}
+
+/** `invoke_agent {name}` and `execute_tool {name}`, as the GenAI conventions name those calls; `{call type} {name}` otherwise. */
+function toSpanName(step: A2AStep): string {
+  if (step.kind === 'agent') return `invoke_agent ${step.name}`;
+  if (step.kind === 'tool') return `execute_tool ${step.name}`;
+  const prefix = step.callType === undefined ? step.kind : String(step.callType).toLowerCase();
+  return `${prefix} ${step.name}`;
+}
+
+function toSpanKind(step: A2AStep): SpanKind {
+  return step.kind === 'agent' ? SpanKind.CLIENT : SpanKind.INTERNAL;
+}
+
+/** The GenAI operation of an agent or tool call, and the callee's name. */
+function addOperationAttributes(step: A2AStep, attributes: Attributes): void {
+  if (step.kind === 'agent') {
+    attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'invoke_agent';
+    attributes[names.ATTR_GEN_AI_AGENT_NAME] = step.agentName ?? step.name;
+  } else if (step.kind === 'tool') {
+    attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
+    attributes[names.ATTR_GEN_AI_TOOL_NAME] = step.toolName ?? step.name;
+  }
+}
+
+/** Flags for what the collector had to assume or repair: a parent that is not there, a broken parent cycle, a timestamp with no zone. */
+function addRepairFlags(node: StepNode, attributes: Attributes): void {
+  if (node.orphan) attributes[names.ATTR_STEP_ORPHAN] = true;
+  if (node.cycleBroken) attributes[names.ATTR_STEP_CYCLE_BROKEN] = true;
+  if (node.step.start?.zoneAssumed === true || node.step.end?.zoneAssumed === true) attributes[names.ATTR_STEP_ZONE_ASSUMED] = true;
+}
+
+/** The envelope's conversation and task, on the spans of the outermost trace. */
+function addEnvelopeAttributes(envelope: EnvelopeContext, attributes: Attributes): void {
+  if (envelope.contextId !== undefined) attributes[names.ATTR_GEN_AI_CONVERSATION_ID] = envelope.contextId;
+  if (envelope.taskId !== undefined) attributes[names.ATTR_TASK_ID] = envelope.taskId;
 }
 
 /**

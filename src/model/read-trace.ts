@@ -5,17 +5,18 @@
  */
 import type { z } from 'zod';
 import { CollectorError, IssueList } from '../errors.js';
+import { fieldPath, indexPath, propertyPath } from './field-path.js';
 import { readError } from './read-error.js';
-import { NOT_A_STEP_OBJECT, NOT_A_TRACE_OBJECT, RawStepSchema, RawTraceSchema, type RawStep } from './schema.js';
+import { NOT_A_STEP_OBJECT, NOT_A_TRACE_OBJECT, RawStepSchema, RawTraceSchema, type RawStep, type RawTrace } from './schema.js';
 import { parseTimestamp } from './timestamp.js';
 import type { A2AStep, A2ATrace, CallKind, ReadWarning, TraceTimestamp } from './types.js';
 
 /** Limits applied while reading. */
 export interface ReadLimits {
-  /** How many levels of nested `response_trace` are read before the input is refused. Default 32. */
-  readonly maxNestingDepth?: number;
-  /** How many steps (all levels together) one trace may hold. Default 10,000. */
-  readonly maxSteps?: number;
+  /** How many levels of nested `response_trace` are read before the input is refused. */
+  readonly maxNestingDepth: number;
+  /** How many steps (all levels together) one trace may hold. */
+  readonly maxSteps: number;
   /** How many warnings are reported per trace; the rest are counted in one last warning. Default 50. */
   readonly maxWarnings?: number;
   /**
@@ -41,14 +42,19 @@ const PROTO_CALL_TYPES: ReadonlyMap<number, CallKind> = new Map([
 /** The quantities whose sum over one trace (nested traces included) must stay a finite double. */
 type SummedQuantity = 'cost' | 'total_tokens' | 'input_tokens' | 'output_tokens';
 
-/** Formats a zod or reader path (`['steps', 2, 'cost']`) as `steps[2].cost`, under `base`. */
-export function joinPath(base: string, segments: readonly PropertyKey[]): string {
-  let path = base;
-  for (const segment of segments) {
-    if (typeof segment === 'number') path += `[${segment}]`;
-    else path += path === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return path;
+/** The keys producers write token counts under in `additional_attributes`, by convention; the first that holds a count wins. */
+const INPUT_TOKEN_KEYS = ['input_tokens', 'prompt_tokens', 'inputTokens', 'promptTokens', 'gen_ai.usage.input_tokens'];
+const OUTPUT_TOKEN_KEYS = ['output_tokens', 'completion_tokens', 'outputTokens', 'completionTokens', 'gen_ai.usage.output_tokens'];
+
+type RawStepAction = NonNullable<RawStep['step_action']>;
+
+/** What a step invokes, read from its `step_action` or from the flat fields some producers write instead. */
+interface StepInvocation {
+  readonly tool: NonNullable<RawStepAction['tool_invocation']> | undefined;
+  readonly agent: NonNullable<RawStepAction['agent_invocation']> | undefined;
+  readonly toolName: string | undefined;
+  readonly agentName: string | undefined;
+  readonly agentUrl: string | undefined;
 }
 
 /** What the schemas' object checks accept; checked first, as a body may hold a million numbers where objects belong. */
@@ -57,7 +63,47 @@ function isJsonObject(value: unknown): boolean {
 }
 
 function addZodIssues(issues: IssueList, error: z.ZodError, base: string): void {
-  for (const issue of error.issues) issues.add({ path: joinPath(base, issue.path), reason: issue.message });
+  for (const issue of error.issues) issues.add({ path: fieldPath(base, issue.path), reason: issue.message });
+}
+
+function readInvocation(raw: RawStep): StepInvocation {
+  const action = raw.step_action ?? raw.stepAction ?? undefined;
+  const tool = action?.tool_invocation ?? action?.toolInvocation ?? undefined;
+  const agent = action?.agent_invocation ?? action?.agentInvocation ?? undefined;
+  return {
+    tool,
+    agent,
+    toolName: tool?.tool_name ?? tool?.toolName ?? undefined,
+    agentName: agent?.agent_name ?? agent?.agentName ?? raw.agent_name ?? raw.agentName ?? undefined,
+    agentUrl: agent?.agent_url ?? agent?.agentUrl ?? raw.agent_url ?? raw.agentUrl ?? undefined,
+  };
+}
+
+/** The step's own name, else the tool or agent name, else its call type, else `step`. */
+function stepName(raw: RawStep, invocation: StepInvocation, callType: string | number | undefined): string {
+  return (
+    (raw.name ?? '').trim() ||
+    invocation.toolName ||
+    invocation.agentName ||
+    (callType === undefined ? '' : String(callType).toLowerCase()) ||
+    'step'
+  );
+}
+
+function readStepType(raw: RawStep): string | undefined {
+  if (raw.step_type === undefined || raw.step_type === null) return (raw.stepType ?? undefined)?.toString();
+  return String(raw.step_type);
+}
+
+/** Path of the nested trace {@link TraceReader.readNested} reads: the first of its places that is present. */
+function nestedTracePath(raw: RawStep, agent: StepInvocation['agent'], path: string): string {
+  if (agent?.response_trace !== undefined) return fieldPath(path, ['step_action', 'agent_invocation', 'response_trace']);
+  if (agent?.responseTrace !== undefined) return fieldPath(path, ['stepAction', 'agentInvocation', 'responseTrace']);
+  return propertyPath(path, raw.response_trace !== undefined ? 'response_trace' : 'responseTrace');
+}
+
+function isBefore(time: TraceTimestamp, other: TraceTimestamp): boolean {
+  return time.epochSeconds < other.epochSeconds || (time.epochSeconds === other.epochSeconds && time.nanos < other.nanos);
 }
 
 class TraceReader {
@@ -75,8 +121,8 @@ class TraceReader {
     limits: ReadLimits,
     readonly issues: IssueList,
   ) {
-    this.maxNestingDepth = limits.maxNestingDepth ?? 32;
-    this.maxSteps = limits.maxSteps ?? 10_000;
+    this.maxNestingDepth = limits.maxNestingDepth;
+    this.maxSteps = limits.maxSteps;
     this.maxWarnings = limits.maxWarnings ?? 50;
     this.passThroughAttributeName = limits.passThroughAttributeName;
   }
@@ -97,64 +143,88 @@ class TraceReader {
   }
 
   readTrace(value: unknown, path: string, depth: number, inheritedTraceId: string | undefined): A2ATrace | undefined {
-    if (depth > this.maxNestingDepth) {
-      throw new CollectorError(
-        'A2A_ERR_NESTING_TOO_DEEP',
-        `nested response traces go deeper than ${this.maxNestingDepth} levels`,
-        [{ path, reason: `nesting depth exceeds the limit of ${this.maxNestingDepth}` }],
-      );
+    this.checkNestingDepth(depth, path);
+    const raw = this.parseTrace(value, path);
+    if (raw === undefined) return undefined;
+    const stepsPath = propertyPath(path, 'steps');
+    // Checked before any step is read, so that reading stays bounded by the limit.
+    this.stepCount += raw.steps.length;
+    if (this.stepCount > this.maxSteps) {
+      this.issues.add({ path: stepsPath, reason: `more than ${this.maxSteps} steps in one trace` });
+      return undefined;
     }
+    const rawSteps = raw.steps.map((step, index) => this.parseStep(step, indexPath(stepsPath, index)));
+    const traceId = this.readTraceId(raw, rawSteps, path, inheritedTraceId);
+    if (traceId === undefined) return undefined;
+    if (raw.steps.length === 0) this.warn(stepsPath, 'no_steps', 'the trace has no steps');
+    return { traceId, steps: this.readSteps(rawSteps, stepsPath, traceId, depth) };
+  }
+
+  /** @throws CollectorError `A2A_ERR_NESTING_TOO_DEEP` past the limit. */
+  private checkNestingDepth(depth: number, path: string): void {
+    if (depth <= this.maxNestingDepth) return;
+    throw new CollectorError(
+      'A2A_ERR_NESTING_TOO_DEEP',
+      `nested response traces go deeper than ${this.maxNestingDepth} levels`,
+      [{ path, reason: `nesting depth exceeds the limit of ${this.maxNestingDepth}` }],
+    );
+  }
+
+  private parseTrace(value: unknown, path: string): RawTrace | undefined {
     if (!isJsonObject(value)) {
       this.issues.add({ path, reason: NOT_A_TRACE_OBJECT });
       return undefined;
     }
     const parsed = RawTraceSchema.safeParse(value);
-    if (!parsed.success) {
-      addZodIssues(this.issues, parsed.error, path);
-      return undefined;
-    }
-    const raw = parsed.data;
-    // Checked before any step is read, so that reading stays bounded by the limit.
-    this.stepCount += raw.steps.length;
-    if (this.stepCount > this.maxSteps) {
-      this.issues.add({ path: joinPath(path, ['steps']), reason: `more than ${this.maxSteps} steps in one trace` });
-      return undefined;
-    }
-    const rawSteps: Array<RawStep | undefined> = raw.steps.map((step, index) => {
-      if (!isJsonObject(step)) {
-        this.issues.add({ path: joinPath(path, ['steps', index]), reason: NOT_A_STEP_OBJECT });
-        return undefined;
-      }
-      const parsedStep = RawStepSchema.safeParse(step);
-      if (parsedStep.success) return parsedStep.data;
-      addZodIssues(this.issues, parsedStep.error, joinPath(path, ['steps', index]));
-      return undefined;
-    });
-    const firstStepTraceId = rawSteps.find((step) => step !== undefined && (step.trace_id ?? step.traceId ?? '') !== '');
-    let traceId = this.readId(raw.trace_id ?? raw.traceId);
-    if (traceId === undefined) {
-      const fromStep = this.readId(firstStepTraceId?.trace_id ?? firstStepTraceId?.traceId);
-      if (fromStep !== undefined) {
-        traceId = fromStep;
-        this.warn(joinPath(path, ['trace_id']), 'trace_id_from_steps', 'no trace_id; taken from the steps');
-      } else if (inheritedTraceId !== undefined) {
-        traceId = inheritedTraceId;
-        this.warn(joinPath(path, ['trace_id']), 'trace_id_derived', `no trace_id; named ${traceId}`);
-      } else {
-        this.issues.add({ path: joinPath(path, ['trace_id']), reason: 'required (on the trace or on its steps)' });
-        return undefined;
-      }
-    }
-    if (raw.steps.length === 0) this.warn(joinPath(path, ['steps']), 'no_steps', 'the trace has no steps');
+    if (parsed.success) return parsed.data;
+    addZodIssues(this.issues, parsed.error, path);
+    return undefined;
+  }
 
+  private parseStep(value: unknown, path: string): RawStep | undefined {
+    if (!isJsonObject(value)) {
+      this.issues.add({ path, reason: NOT_A_STEP_OBJECT });
+      return undefined;
+    }
+    const parsed = RawStepSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    addZodIssues(this.issues, parsed.error, path);
+    return undefined;
+  }
+
+  /** The trace's own id, else the first one its steps carry, else one derived from the calling step's. */
+  private readTraceId(
+    raw: RawTrace,
+    rawSteps: ReadonlyArray<RawStep | undefined>,
+    path: string,
+    inheritedTraceId: string | undefined,
+  ): string | undefined {
+    const traceId = this.readId(raw.trace_id ?? raw.traceId);
+    if (traceId !== undefined) return traceId;
+    const idPath = propertyPath(path, 'trace_id');
+    const stepWithTraceId = rawSteps.find((step) => step !== undefined && (step.trace_id ?? step.traceId ?? '') !== '');
+    const fromStep = this.readId(stepWithTraceId?.trace_id ?? stepWithTraceId?.traceId);
+    if (fromStep !== undefined) {
+      this.warn(idPath, 'trace_id_from_steps', 'no trace_id; taken from the steps');
+      return fromStep;
+    }
+    if (inheritedTraceId !== undefined) {
+      this.warn(idPath, 'trace_id_derived', `no trace_id; named ${inheritedTraceId}`);
+      return inheritedTraceId;
+    }
+    this.issues.add({ path: idPath, reason: 'required (on the trace or on its steps)' });
+    return undefined;
+  }
+
+  private readSteps(rawSteps: ReadonlyArray<RawStep | undefined>, stepsPath: string, traceId: string, depth: number): A2AStep[] {
     const seen = new Map<string, number>();
     const steps: A2AStep[] = [];
     rawSteps.forEach((rawStep, index) => {
       if (rawStep === undefined) return;
-      const step = this.readStep(rawStep, joinPath(path, ['steps', index]), traceId, index, seen, depth);
+      const step = this.readStep(rawStep, indexPath(stepsPath, index), traceId, index, seen, depth);
       if (step !== undefined) steps.push(step);
     });
-    return { traceId, steps };
+    return steps;
   }
 
   private readId(value: string | number | null | undefined): string | undefined {
@@ -199,6 +269,7 @@ class TraceReader {
     return time;
   }
 
+  /** One step, or undefined when any of its fields (its nested trace included) added an issue. */
   private readStep(
     raw: RawStep,
     path: string,
@@ -208,80 +279,16 @@ class TraceReader {
     depth: number,
   ): A2AStep | undefined {
     const issuesBefore = this.issues.count;
-    let stepId = this.readId(raw.step_id ?? raw.stepId);
-    if (stepId === undefined) {
-      stepId = `#${index}`;
-      this.warn(joinPath(path, ['step_id']), 'step_id_missing', `no step_id; named ${stepId}`);
-    }
-    const timesSeen = seen.get(stepId) ?? 0;
-    seen.set(stepId, timesSeen + 1);
-    if (timesSeen > 0) {
-      const renamed = `${stepId}#${timesSeen + 1}`;
-      this.warn(joinPath(path, ['step_id']), 'duplicate_step_id', `step_id ${stepId} repeated; this one named ${renamed}`);
-      stepId = renamed;
-    }
-
-    const action = raw.step_action ?? raw.stepAction ?? undefined;
-    const tool = action?.tool_invocation ?? action?.toolInvocation ?? undefined;
-    const agent = action?.agent_invocation ?? action?.agentInvocation ?? undefined;
-    const toolName = tool?.tool_name ?? tool?.toolName ?? undefined;
-    const agentName = agent?.agent_name ?? agent?.agentName ?? raw.agent_name ?? raw.agentName ?? undefined;
-    const agentUrl = agent?.agent_url ?? agent?.agentUrl ?? raw.agent_url ?? raw.agentUrl ?? undefined;
-
+    const stepId = this.readStepId(raw, path, index, seen);
+    const invocation = readInvocation(raw);
     const callType = raw.call_type ?? raw.callType ?? undefined;
-    const kind = this.readKind(callType, agent !== undefined, tool !== undefined, joinPath(path, ['call_type']));
-
-    // A spread defines own properties, so a key `__proto__` stays a plain key.
-    const additional: Record<string, unknown> = { ...(raw.additional_attributes ?? raw.additionalAttributes ?? {}) };
-    const inputTokens = this.takeTokens(
-      additional,
-      'input_tokens',
-      ['input_tokens', 'prompt_tokens', 'inputTokens', 'promptTokens', 'gen_ai.usage.input_tokens'],
-      path,
-    );
-    const outputTokens = this.takeTokens(
-      additional,
-      'output_tokens',
-      ['output_tokens', 'completion_tokens', 'outputTokens', 'completionTokens', 'gen_ai.usage.output_tokens'],
-      path,
-    );
-    const passThrough = this.readAdditional(additional, joinPath(path, ['additional_attributes']));
-    const costPath = joinPath(path, ['cost']);
-    const cost = this.summed('cost', this.readNumber(raw.cost, costPath), costPath);
-    const tokensPath = joinPath(path, ['total_tokens']);
-    const totalTokens = this.summed('total_tokens', this.readNumber(raw.total_tokens ?? raw.totalTokens, tokensPath), tokensPath);
-    const latencyMs = this.readLatency(raw.latency, joinPath(path, ['latency']));
-
-    const start = this.readTime(raw.start_time ?? raw.startTime, joinPath(path, ['start_time']));
-    let end = this.readTime(raw.end_time ?? raw.endTime, joinPath(path, ['end_time']));
-    if (start !== undefined && end !== undefined) {
-      const backwards = end.epochSeconds < start.epochSeconds || (end.epochSeconds === start.epochSeconds && end.nanos < start.nanos);
-      if (backwards) {
-        this.warn(joinPath(path, ['end_time']), 'end_before_start', 'end_time before start_time; span made zero-length');
-        end = { ...start, raw: end.raw };
-      }
-    }
-
-    const nestedValue =
-      agent?.response_trace ?? agent?.responseTrace ?? raw.response_trace ?? raw.responseTrace ?? undefined;
-    let nested: A2ATrace | undefined;
-    if (nestedValue !== undefined && nestedValue !== null) {
-      const nestedPath =
-        agent?.response_trace !== undefined
-          ? joinPath(path, ['step_action', 'agent_invocation', 'response_trace'])
-          : agent?.responseTrace !== undefined
-            ? joinPath(path, ['stepAction', 'agentInvocation', 'responseTrace'])
-            : joinPath(path, [raw.response_trace !== undefined ? 'response_trace' : 'responseTrace']);
-      nested = this.readTrace(nestedValue, nestedPath, depth + 1, `${traceId}/${stepId}`);
-    }
-
-    const name =
-      (raw.name ?? '').trim() ||
-      toolName ||
-      agentName ||
-      (callType === undefined ? '' : String(callType).toLowerCase()) ||
-      'step';
-
+    const kind = this.readKind(callType, invocation.agent !== undefined, invocation.tool !== undefined, propertyPath(path, 'call_type'));
+    const { inputTokens, outputTokens, additionalAttributes } = this.readAdditionalAttributes(raw, path);
+    const cost = this.readSummed('cost', raw.cost, propertyPath(path, 'cost'));
+    const totalTokens = this.readSummed('total_tokens', raw.total_tokens ?? raw.totalTokens, propertyPath(path, 'total_tokens'));
+    const latencyMs = this.readLatency(raw.latency, propertyPath(path, 'latency'));
+    const { start, end } = this.readTimes(raw, path);
+    const nested = this.readNested(raw, invocation.agent, path, depth, `${traceId}/${stepId}`);
     if (this.issues.count > issuesBefore) return undefined;
     return {
       path,
@@ -290,24 +297,63 @@ class TraceReader {
       parentStepId: this.readId(raw.parent_step_id ?? raw.parentStepId),
       callType,
       kind,
-      name,
-      stepType: raw.step_type === undefined || raw.step_type === null ? (raw.stepType ?? undefined)?.toString() : String(raw.step_type),
-      parameters: raw.parameters ?? tool?.parameters ?? undefined,
-      requests: raw.requests ?? agent?.requests ?? undefined,
+      name: stepName(raw, invocation, callType),
+      stepType: readStepType(raw),
+      parameters: raw.parameters ?? invocation.tool?.parameters ?? undefined,
+      requests: raw.requests ?? invocation.agent?.requests ?? undefined,
       cost,
       totalTokens,
       inputTokens,
       outputTokens,
-      additionalAttributes: passThrough,
+      additionalAttributes,
       latencyMs,
       start,
       end,
       error: readError(raw.error),
-      agentUrl: agentUrl ?? undefined,
-      agentName: agentName ?? undefined,
-      toolName: toolName ?? undefined,
+      agentUrl: invocation.agentUrl,
+      agentName: invocation.agentName,
+      toolName: invocation.toolName,
       nested,
     };
+  }
+
+  /** The step's id, unique within its trace: `#index` when it has none, `id#2`, `id#3`, ... when repeated. */
+  private readStepId(raw: RawStep, path: string, index: number, seen: Map<string, number>): string {
+    const idPath = propertyPath(path, 'step_id');
+    let stepId = this.readId(raw.step_id ?? raw.stepId);
+    if (stepId === undefined) {
+      stepId = `#${index}`;
+      this.warn(idPath, 'step_id_missing', `no step_id; named ${stepId}`);
+    }
+    const timesSeen = seen.get(stepId) ?? 0;
+    seen.set(stepId, timesSeen + 1);
+    if (timesSeen === 0) return stepId;
+    const renamed = `${stepId}#${timesSeen + 1}`;
+    this.warn(idPath, 'duplicate_step_id', `step_id ${stepId} repeated; this one named ${renamed}`);
+    return renamed;
+  }
+
+  /** Start and end; an end before the start is moved to the start (a zero-length span), with a warning. */
+  private readTimes(raw: RawStep, path: string): Pick<A2AStep, 'start' | 'end'> {
+    const start = this.readTime(raw.start_time ?? raw.startTime, propertyPath(path, 'start_time'));
+    const endPath = propertyPath(path, 'end_time');
+    const end = this.readTime(raw.end_time ?? raw.endTime, endPath);
+    if (start === undefined || end === undefined || !isBefore(end, start)) return { start, end };
+    this.warn(endPath, 'end_before_start', 'end_time before start_time; span made zero-length');
+    return { start, end: { ...start, raw: end.raw } };
+  }
+
+  /** The callee's own trace, from the agent invocation or the step itself, read one level deeper. */
+  private readNested(
+    raw: RawStep,
+    agent: StepInvocation['agent'],
+    path: string,
+    depth: number,
+    inheritedTraceId: string,
+  ): A2ATrace | undefined {
+    const value = agent?.response_trace ?? agent?.responseTrace ?? raw.response_trace ?? raw.responseTrace ?? undefined;
+    if (value === undefined || value === null) return undefined;
+    return this.readTrace(value, nestedTracePath(raw, agent, path), depth + 1, inheritedTraceId);
   }
 
   private readKind(callType: string | number | undefined, isAgentCall: boolean, isToolCall: boolean, path: string): CallKind {
@@ -334,32 +380,46 @@ class TraceReader {
     return 'other';
   }
 
+  /** `additional_attributes`, its input and output token counts taken out of it. */
+  private readAdditionalAttributes(raw: RawStep, path: string): Pick<A2AStep, 'inputTokens' | 'outputTokens' | 'additionalAttributes'> {
+    const attributesPath = propertyPath(path, 'additional_attributes');
+    // A spread defines own properties, so a key `__proto__` stays a plain key.
+    const attributes: Record<string, unknown> = { ...(raw.additional_attributes ?? raw.additionalAttributes ?? {}) };
+    const inputTokens = this.takeTokens(attributes, 'input_tokens', INPUT_TOKEN_KEYS, attributesPath);
+    const outputTokens = this.takeTokens(attributes, 'output_tokens', OUTPUT_TOKEN_KEYS, attributesPath);
+    return { inputTokens, outputTokens, additionalAttributes: this.readPassThrough(attributes, attributesPath) };
+  }
+
   /**
    * Pass-through attributes, under their own keys. A key the mapping writes itself
    * (`a2a.step.cost.exclusive`, `service.name`, ...) is renamed by the mapping; it is warned about here,
    * where its path is known.
    */
-  private readAdditional(attributes: Record<string, unknown>, path: string): Record<string, unknown> {
+  private readPassThrough(attributes: Record<string, unknown>, path: string): Record<string, unknown> {
     const result: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(attributes)) {
       const name = this.passThroughAttributeName?.(key) ?? key;
-      if (name !== key) this.warn(joinPath(path, [key]), 'reserved_attribute', `${key} is set by the collector; kept as ${name}`);
+      if (name !== key) this.warn(propertyPath(path, key), 'reserved_attribute', `${key} is set by the collector; kept as ${name}`);
       // Defined, not assigned: assigning `__proto__` would set the prototype and drop the attribute.
       Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
     }
     return result;
   }
 
+  /** The first of `keys` in `attributes` that holds a count, removed from them; `path` is that of the attributes. */
   private takeTokens(attributes: Record<string, unknown>, quantity: SummedQuantity, keys: readonly string[], path: string): number | undefined {
     for (const key of keys) {
       const value = attributes[key];
       if (typeof value === 'number' || (typeof value === 'string' && /^\s*\d+\s*$/.test(value))) {
         delete attributes[key];
-        const valuePath = joinPath(path, ['additional_attributes', key]);
-        return this.summed(quantity, this.readNumber(value, valuePath), valuePath);
+        return this.readSummed(quantity, value, propertyPath(path, key));
       }
     }
     return undefined;
+  }
+
+  private readSummed(quantity: SummedQuantity, value: string | number | null | undefined, path: string): number | undefined {
+    return this.summed(quantity, this.readNumber(value, path), path);
   }
 
   /**
@@ -399,7 +459,7 @@ export function readResponseTraceInto(value: unknown, basePath: string, limits: 
  * @throws CollectorError `A2A_ERR_INVALID_TRACE` listing the refused fields (at most
  *   `MAX_LISTED_ISSUES`, the rest counted), or `A2A_ERR_NESTING_TOO_DEEP`.
  */
-export function readResponseTrace(value: unknown, basePath = '', limits: ReadLimits = {}): ReadResult {
+export function readResponseTrace(value: unknown, basePath: string, limits: ReadLimits): ReadResult {
   const issues = new IssueList();
   const result = readResponseTraceInto(value, basePath, limits, issues);
   if (result === undefined) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body is not a valid ResponseTrace', issues);

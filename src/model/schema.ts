@@ -109,3 +109,6 @@ export const RawTraceSchema = z.looseObject(
 
 /** Wire shape of one step. */
 export type RawStep = z.infer<typeof RawStepSchema>;
+
+/** Wire shape of one ResponseTrace, its steps not yet read. */
+export type RawTrace = z.infer<typeof RawTraceSchema>;

@@ -4,6 +4,7 @@
  * tokens computed so that nothing is counted twice (DESIGN §3, "Cost that cannot double-count").
  */
 import { atLeast, roundToOperands, RoundedSum } from './cost-arithmetic.js';
+import { propertyPath } from './field-path.js';
 import type { A2AStep, A2ATrace, ReadWarning } from './types.js';
 
 /** How reported costs and tokens are read. `auto` detects inclusive parents per step. */
@@ -128,14 +129,14 @@ function linkTrace(
     if (parentId === undefined) continue;
     if (parentId === node.step.stepId) {
       node.cycleBroken = true;
-      warnings.push({ path: `${node.step.path}.parent_step_id`, code: 'self_parent', message: 'step is its own parent; made a root' });
+      warnings.push({ path: propertyPath(node.step.path, 'parent_step_id'), code: 'self_parent', message: 'step is its own parent; made a root' });
       continue;
     }
     const parent = byId.get(parentId);
     if (parent === undefined) {
       node.orphan = true;
       warnings.push({
-        path: `${node.step.path}.parent_step_id`,
+        path: propertyPath(node.step.path, 'parent_step_id'),
         code: 'orphan_step',
         message: `parent ${JSON.stringify(parentId)} is not in the trace; made a root`,
       });
@@ -178,7 +179,7 @@ function breakCycles(nodes: readonly StepNode[], warnings: ReadWarning[]): void 
         closing.parent = undefined;
         closing.cycleBroken = true;
         warnings.push({
-          path: `${closing.step.path}.parent_step_id`,
+          path: propertyPath(closing.step.path, 'parent_step_id'),
           code: 'parent_cycle',
           message: 'parent chain loops back to this step; made a root',
         });

@@ -11,7 +11,7 @@
  * artifact-update event that held nothing but traces is dropped whole, whatever its numbers.
  */
 import { EnvelopeExtractor, extractTraces, type Extraction } from '../a2a/extract-traces.js';
-import { indexPath } from '../a2a/json-path.js';
+import { indexPath } from '../model/field-path.js';
 import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
 import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
 import { isStackOverflow } from '../model/json-value.js';

@@ -4,7 +4,7 @@
  * write: a value with no trace comes back as the same object, and the input is never modified.
  */
 import { isObject } from '../model/json-value.js';
-import { indexPath } from '../a2a/json-path.js';
+import { indexPath } from '../model/field-path.js';
 import { walkA2a, type PathSegment, type TracePlacement } from '../a2a/trace-placements.js';
 
 /** What {@link stripTraces} did. */

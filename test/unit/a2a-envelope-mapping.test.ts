@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EnvelopeContext } from '../../src/model/envelope-context.js';
 import { SpanMapper } from '../../src/mapping/to-readable-spans.js';
-import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree } from '../../src/model/step-tree.js';
 import { parseTimestamp } from '../../src/model/timestamp.js';
 import type { TraceTimestamp } from '../../src/model/types.js';
+import { DEFAULT_MAPPING, readWithDefaultLimits } from '../helpers/component-defaults.js';
 
 const RECEIVED: TraceTimestamp = { raw: '', epochSeconds: 1800000000, nanos: 0, zoneAssumed: false };
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -54,9 +54,9 @@ const ENVELOPE: EnvelopeContext = {
 };
 
 function mapWith(envelope: EnvelopeContext | undefined): ReadableSpan[] {
-  const read = readResponseTrace(TRACE);
+  const read = readWithDefaultLimits(TRACE);
   const tree = buildStepTree(read.trace, 'currency-agent', 'auto', [...read.warnings]);
-  return new SpanMapper().toReadableSpans({ tree, otelTraceId: TRACE_ID, receivedAt: RECEIVED, envelope });
+  return new SpanMapper(DEFAULT_MAPPING).toReadableSpans({ tree, otelTraceId: TRACE_ID, receivedAt: RECEIVED, envelope });
 }
 
 describe('SpanMapper with an A2A envelope', () => {

@@ -8,7 +8,7 @@ import {
   TRACEABILITY_METADATA_KEY,
   TRACEABILITY_METADATA_KEYS,
 } from '../../src/a2a/extension-keys.js';
-import { propertyPath } from '../../src/a2a/json-path.js';
+import { propertyPath } from '../../src/model/field-path.js';
 import { parseEventStream } from '../../src/a2a/sse-parser.js';
 
 const TRACE = {

@@ -70,13 +70,14 @@ describe('validateConfig', () => {
         'server.port',
         'server',
         'mapping.cost_mode',
-        'exporters.Bad Id',
-        'exporters.otlp/jaeger.endpoint',
-        'exporters.otlp/jaeger.sending_queue.queue_size_bytes',
+        'exporters["Bad Id"]',
+        'exporters["otlp/jaeger"].endpoint',
+        'exporters["otlp/jaeger"].sending_queue.queue_size_bytes',
         'exporters.kafka',
-        'exporters.Bad Id',
+        'exporters["Bad Id"]',
       ],
     );
+    assert.deepEqual(problems({ accounting: { sidecar_agents: ['a', ''] } }).map((issue) => issue.path), ['accounting.sidecar_agents[1]']);
     const unknownKey = problems({ server: { hots: 'x' } });
     assert.deepEqual(unknownKey, [{ path: 'server', reason: 'unknown key(s): hots' }]);
   });

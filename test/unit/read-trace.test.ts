@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CollectorError } from '../../src/errors.js';
-import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree } from '../../src/model/step-tree.js';
 import type { ReadWarning } from '../../src/model/types.js';
+import { readWithDefaultLimits } from '../helpers/component-defaults.js';
 
 function issuesOf(fn: () => unknown): Array<{ path: string; reason: string }> {
   try {
@@ -17,11 +17,11 @@ function issuesOf(fn: () => unknown): Array<{ path: string; reason: string }> {
 
 describe('readResponseTrace', () => {
   it('reads Python snake_case and ProtoJSON camelCase alike', () => {
-    const snake = readResponseTrace({
+    const snake = readWithDefaultLimits({
       trace_id: 't',
       steps: [{ step_id: 's', parent_step_id: null, call_type: 'TOOL', name: 'x', cost: 1.5, total_tokens: 10, latency: 5, start_time: '2026-03-10T21:23:14+00:00', end_time: null, error: '' }],
     });
-    const camel = readResponseTrace({
+    const camel = readWithDefaultLimits({
       traceId: 't',
       steps: [{ stepId: 's', parentStepId: '', callType: 'TOOL', name: 'x', cost: '1.5', totalTokens: '10', latency: '5', startTime: '2026-03-10T21:23:14Z' }],
     });
@@ -37,7 +37,7 @@ describe('readResponseTrace', () => {
   });
 
   it('accepts 8697.0, int64 strings and nulls, and flags integers past 2^53', () => {
-    const { trace, warnings } = readResponseTrace({
+    const { trace, warnings } = readWithDefaultLimits({
       trace_id: 't',
       steps: [
         { step_id: 'a', call_type: 'AGENT', cost: 8697.0, total_tokens: '9007199254740993' },
@@ -54,7 +54,7 @@ describe('readResponseTrace', () => {
   });
 
   it('maps call types of any spelling and keeps the raw value', () => {
-    const { trace, warnings } = readResponseTrace({
+    const { trace, warnings } = readWithDefaultLimits({
       trace_id: 't',
       steps: [
         { step_id: '1', call_type: 'agent' },
@@ -88,7 +88,7 @@ describe('readResponseTrace', () => {
   });
 
   it('renames duplicate step ids and names missing ones, with warnings', () => {
-    const { trace, warnings } = readResponseTrace({ trace_id: 't', steps: [{ step_id: 'x' }, { step_id: 'x' }, {}] });
+    const { trace, warnings } = readWithDefaultLimits({ trace_id: 't', steps: [{ step_id: 'x' }, { step_id: 'x' }, {}] });
     assert.deepEqual(trace.steps.map((s) => s.stepId), ['x', 'x#2', '#2']);
     assert.deepEqual(
       warnings.filter((w) => w.code !== 'call_type_missing').map((w) => [w.path, w.code]),
@@ -100,13 +100,13 @@ describe('readResponseTrace', () => {
   });
 
   it('takes the trace id from the steps when the trace has none', () => {
-    const { trace, warnings } = readResponseTrace({ steps: [{ step_id: 'a', trace_id: 'from-step', call_type: 'HOST' }] });
+    const { trace, warnings } = readWithDefaultLimits({ steps: [{ step_id: 'a', trace_id: 'from-step', call_type: 'HOST' }] });
     assert.equal(trace.traceId, 'from-step');
     assert.deepEqual(warnings.map((w) => w.code), ['trace_id_from_steps']);
   });
 
   it('splits input/output tokens out of additional_attributes, old names too', () => {
-    const { trace } = readResponseTrace({
+    const { trace } = readWithDefaultLimits({
       trace_id: 't',
       steps: [
         { step_id: 'a', call_type: 'TOOL', additional_attributes: { input_tokens: 7, output_tokens: '3', model: 'm' } },
@@ -131,7 +131,7 @@ describe('readResponseTrace', () => {
           : { step_id: `a${depth}`, call_type: 'AGENT', step_action: { agent_invocation: { agent_name: `agent${depth}`, response_trace: nest(depth - 1) } } },
       ],
     });
-    let level = readResponseTrace(nest(5)).trace;
+    let level = readWithDefaultLimits(nest(5)).trace;
     for (let depth = 5; depth > 0; depth--) {
       assert.equal(level.traceId, `t${depth}`);
       assert.equal(level.steps[0]?.agentName, `agent${depth}`);
@@ -143,7 +143,7 @@ describe('readResponseTrace', () => {
 
     // 5,000 levels: refused with a clear path, no stack overflow.
     try {
-      readResponseTrace(nest(5000), '', { maxNestingDepth: 32 });
+      readWithDefaultLimits(nest(5000), '', { maxNestingDepth: 32 });
       assert.fail('expected refusal');
     } catch (error) {
       assert.ok(error instanceof CollectorError);
@@ -156,7 +156,7 @@ describe('readResponseTrace', () => {
 
   it('reports every refused field with its path, at every level', () => {
     const issues = issuesOf(() =>
-      readResponseTrace(
+      readWithDefaultLimits(
         {
           trace_id: 't',
           steps: [
@@ -180,7 +180,7 @@ describe('readResponseTrace', () => {
       { path: 'traces[1].steps[2].step_action.agent_invocation.response_trace.steps[0].end_time', reason: 'expected an RFC 3339 timestamp string' },
     ]);
     const later = issuesOf(() =>
-      readResponseTrace({
+      readWithDefaultLimits({
         trace_id: 't',
         steps: [
           { step_id: 'a', start_time: 'yesterday' },
@@ -198,13 +198,22 @@ describe('readResponseTrace', () => {
     ]);
   });
 
+  it('writes keys that are not identifiers as JSON strings in brackets', () => {
+    const issues = issuesOf(() =>
+      readWithDefaultLimits({ trace_id: 't', steps: [{ step_id: 'a', additional_attributes: { 'gen_ai.usage.input_tokens': '9'.repeat(400) } }] }),
+    );
+    assert.deepEqual(issues, [
+      { path: 'steps[0].additional_attributes["gen_ai.usage.input_tokens"]', reason: 'expected a finite number (a double holds at most about 1.8e308)' },
+    ]);
+  });
+
   it('refuses a trace with no id anywhere, and a body without steps', () => {
-    assert.deepEqual(issuesOf(() => readResponseTrace({ steps: [{ step_id: 'a' }] })), [{ path: 'trace_id', reason: 'required (on the trace or on its steps)' }]);
-    assert.deepEqual(issuesOf(() => readResponseTrace({ trace_id: 't' })), [{ path: 'steps', reason: 'expected an array of steps' }]);
+    assert.deepEqual(issuesOf(() => readWithDefaultLimits({ steps: [{ step_id: 'a' }] })), [{ path: 'trace_id', reason: 'required (on the trace or on its steps)' }]);
+    assert.deepEqual(issuesOf(() => readWithDefaultLimits({ trace_id: 't' })), [{ path: 'steps', reason: 'expected an array of steps' }]);
   });
 
   it('flags a zone-less timestamp and an end before the start', () => {
-    const { trace, warnings } = readResponseTrace({
+    const { trace, warnings } = readWithDefaultLimits({
       trace_id: 't',
       steps: [{ step_id: 'a', call_type: 'HOST', start_time: '2026-03-10T21:23:14.5', end_time: '2026-03-10T21:23:14Z' }],
     });
@@ -219,7 +228,7 @@ describe('readResponseTrace', () => {
 describe('latency bounds', () => {
   it('refuses a latency past 100 years with its path', () => {
     assert.deepEqual(
-      issuesOf(() => readResponseTrace({ trace_id: 't', steps: [{ step_id: 's', call_type: 'TOOL', start_time: '2026-03-10T21:23:14Z', latency: 1e17 }] })),
+      issuesOf(() => readWithDefaultLimits({ trace_id: 't', steps: [{ step_id: 's', call_type: 'TOOL', start_time: '2026-03-10T21:23:14Z', latency: 1e17 }] })),
       [{ path: 'steps[0].latency', reason: 'latency of 100000000000000000 ms is out of range (at most 100 years)' }],
     );
   });
@@ -227,7 +236,7 @@ describe('latency bounds', () => {
 
 describe('root steps', () => {
   it('reads a null, an empty and an absent parent as a root, without a warning', () => {
-    const { trace, warnings } = readResponseTrace({
+    const { trace, warnings } = readWithDefaultLimits({
       trace_id: 't',
       steps: [
         { step_id: 'python-root', parent_step_id: null, call_type: 'AGENT' },
@@ -256,7 +265,7 @@ describe('root steps', () => {
 
 describe('keys named like Object members', () => {
   it('keeps additional attributes named __proto__ and constructor as plain keys', () => {
-    const { trace } = readResponseTrace(JSON.parse('{"trace_id":"t","steps":[{"step_id":"s","additional_attributes":{"__proto__":{"a":1},"constructor":"c","service.name":"x"}}]}'));
+    const { trace } = readWithDefaultLimits(JSON.parse('{"trace_id":"t","steps":[{"step_id":"s","additional_attributes":{"__proto__":{"a":1},"constructor":"c","service.name":"x"}}]}'));
     const attributes = trace.steps[0]?.additionalAttributes ?? {};
     assert.deepEqual(Object.entries(attributes), [
       ['__proto__', { a: 1 }],

@@ -5,15 +5,15 @@ import { spanFingerprint } from '../../src/accounting/counted-once-ledger.js';
 import type { EnvelopeContext } from '../../src/model/envelope-context.js';
 import { toOtelTraceId } from '../../src/mapping/ids.js';
 import { SpanMapper } from '../../src/mapping/to-readable-spans.js';
-import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree } from '../../src/model/step-tree.js';
 import type { TraceTimestamp } from '../../src/model/types.js';
+import { DEFAULT_MAPPING, readWithDefaultLimits } from '../helpers/component-defaults.js';
 
-const mapper = new SpanMapper();
+const mapper = new SpanMapper(DEFAULT_MAPPING);
 const at = (epochSeconds: number): TraceTimestamp => ({ raw: '', epochSeconds, nanos: 0, zoneAssumed: false });
 
 function spanOf(step: Record<string, unknown>, receivedAt = at(1_773_177_794), envelope?: EnvelopeContext): ReadableSpan {
-  const trace = readResponseTrace({ trace_id: 'trace-v', steps: [step] }).trace;
+  const trace = readWithDefaultLimits({ trace_id: 'trace-v', steps: [step] }).trace;
   const tree = buildStepTree(trace, 'agent', 'auto', []);
   const [span] = mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId('trace-v'), receivedAt, envelope });
   assert.ok(span);

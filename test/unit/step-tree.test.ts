@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree, type CostMode, type StepNode } from '../../src/model/step-tree.js';
 import type { ReadWarning } from '../../src/model/types.js';
+import { readWithDefaultLimits } from '../helpers/component-defaults.js';
 
 function tree(value: unknown, mode: CostMode = 'auto') {
   const warnings: ReadWarning[] = [];
-  const result = buildStepTree(readResponseTrace(value).trace, 'host-agent', mode, warnings);
+  const result = buildStepTree(readWithDefaultLimits(value).trace, 'host-agent', mode, warnings);
   const byId = new Map(result.nodes.map((node) => [node.step.stepId, node]));
   const node = (id: string): StepNode => {
     const found = byId.get(id);

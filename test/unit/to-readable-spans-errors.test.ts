@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SpanMapper } from '../../src/mapping/to-readable-spans.js';
-import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree } from '../../src/model/step-tree.js';
 import type { TraceTimestamp } from '../../src/model/types.js';
 import { PLAIN_TRACEBACK, TWO_FAILING_TASKS } from '../fixtures/python-tracebacks.js';
+import { DEFAULT_MAPPING, readWithDefaultLimits } from '../helpers/component-defaults.js';
 
 const RECEIVED: TraceTimestamp = { raw: '', epochSeconds: 1800000000, nanos: 0, zoneAssumed: false };
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 /** Status and exception events of the one span a failing tool step maps to. */
 function mapError(error: unknown) {
-  const trace = readResponseTrace({
+  const trace = readWithDefaultLimits({
     trace_id: TRACE_ID,
     steps: [
       {
@@ -26,7 +26,7 @@ function mapError(error: unknown) {
     ],
   }).trace;
   const tree = buildStepTree(trace, 'currency-agent', 'auto', []);
-  const [span] = new SpanMapper({}).toReadableSpans({ tree, otelTraceId: TRACE_ID, receivedAt: RECEIVED });
+  const [span] = new SpanMapper(DEFAULT_MAPPING).toReadableSpans({ tree, otelTraceId: TRACE_ID, receivedAt: RECEIVED });
   assert.ok(span);
   return { status: span.status, exceptions: span.events.filter((event) => event.name === 'exception') };
 }

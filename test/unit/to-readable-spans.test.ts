@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MAPPED_ATTRIBUTE_NAMES, passThroughAttributeName } from '../../src/mapping/attribute-names.js';
 import { SpanMapper } from '../../src/mapping/to-readable-spans.js';
-import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree } from '../../src/model/step-tree.js';
 import type { TraceTimestamp } from '../../src/model/types.js';
+import { DEFAULT_MAPPING, readWithDefaultLimits } from '../helpers/component-defaults.js';
 
 const RECEIVED: TraceTimestamp = { raw: '', epochSeconds: 1800000000, nanos: 0, zoneAssumed: false };
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -30,9 +30,9 @@ function plain(span: ReadableSpan) {
 }
 
 function mapTrace(value: unknown, parentSpanId?: string) {
-  const warnings = [...readResponseTrace(value).warnings];
-  const tree = buildStepTree(readResponseTrace(value).trace, 'planner', 'auto', warnings);
-  const mapper = new SpanMapper({ currency: 'EUR', collectorVersion: '9.9.9', maxAttributeLength: 64 });
+  const warnings = [...readWithDefaultLimits(value).warnings];
+  const tree = buildStepTree(readWithDefaultLimits(value).trace, 'planner', 'auto', warnings);
+  const mapper = new SpanMapper({ ...DEFAULT_MAPPING, currency: 'EUR', collectorVersion: '9.9.9', maxAttributeLength: 64 });
   return { spans: mapper.toReadableSpans({ tree, otelTraceId: TRACE_ID, parentSpanId, receivedAt: RECEIVED }), mapper };
 }
 
@@ -242,12 +242,12 @@ describe('additional attributes named like what the mapping writes', () => {
   };
 
   it('are warned about by the reader at their paths, when it is told the mapping renames them', () => {
-    const { trace, warnings } = readResponseTrace(body, '', { passThroughAttributeName });
+    const { trace, warnings } = readWithDefaultLimits(body, '', { passThroughAttributeName });
     assert.deepEqual(
       warnings.map((w) => [w.path, w.code, w.message]),
       [
-        ['steps[0].additional_attributes.a2a.step.cost.exclusive', 'reserved_attribute', 'a2a.step.cost.exclusive is set by the collector; kept as a2a.step.additional_attributes.a2a.step.cost.exclusive'],
-        ['steps[0].additional_attributes.service.name', 'reserved_attribute', 'service.name is set by the collector; kept as a2a.step.additional_attributes.service.name'],
+        ['steps[0].additional_attributes["a2a.step.cost.exclusive"]', 'reserved_attribute', 'a2a.step.cost.exclusive is set by the collector; kept as a2a.step.additional_attributes.a2a.step.cost.exclusive'],
+        ['steps[0].additional_attributes["service.name"]', 'reserved_attribute', 'service.name is set by the collector; kept as a2a.step.additional_attributes.service.name'],
       ],
     );
     assert.deepEqual(trace.steps[0]?.additionalAttributes, { 'a2a.step.cost.exclusive': 1e6, 'service.name': 'spoof', 'gen_ai.request.model': 'gpt-4o' });

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toOtelTraceId } from '../../src/mapping/ids.js';
 import { SpanMapper } from '../../src/mapping/to-readable-spans.js';
-import { readResponseTrace } from '../../src/model/read-trace.js';
 import { buildStepTree } from '../../src/model/step-tree.js';
 import { toStepView } from '../../src/store/step-view.js';
 import { toTraceSummary } from '../../src/store/trace-summary.js';
+import { DEFAULT_MAPPING, readWithDefaultLimits } from '../helpers/component-defaults.js';
 
 function summarize(value: unknown, service = 'planner') {
-  const trace = readResponseTrace(value).trace;
-  const spans = new SpanMapper().toReadableSpans({
+  const trace = readWithDefaultLimits(value).trace;
+  const spans = new SpanMapper(DEFAULT_MAPPING).toReadableSpans({
     tree: buildStepTree(trace, service, 'auto', []),
     otelTraceId: toOtelTraceId(trace.traceId),
     receivedAt: { raw: '', epochSeconds: 0, nanos: 0, zoneAssumed: false },
