@@ -7,8 +7,9 @@
 import { isStackOverflow } from '../model/json-value.js';
 import { extractTraces, type Extraction } from '../a2a/extract-traces.js';
 import { rewriteAgentCard } from './agent-card-rewrite.js';
-import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
+import type { ByteBudget } from '../ingest/byte-budget.js';
 import { decodeBody } from './content-codings.js';
+import { HeldBody, type HoldRefusal } from './held-body.js';
 import { firstLossyNumber } from './json-number-fidelity.js';
 import type { CardRewriteSkipReason, IngestFailureReason } from './proxy-metrics.js';
 import { headerValues, withHeader, withListMember, withoutHeader, type RawHeaders } from './raw-headers.js';
@@ -44,9 +45,7 @@ export type CardOutcome =
  * that go with it.
  */
 export class AgentCardInspector implements ResponseInspector {
-  private chunks: Buffer[] = [];
-  private length = 0;
-  private readonly holding: BudgetedHolding;
+  private readonly body: HeldBody;
   private isStopped = false;
   private extraction: Extraction | undefined;
   private readonly failures = new Set<IngestFailureReason>();
@@ -54,7 +53,7 @@ export class AgentCardInspector implements ResponseInspector {
   private decodedLength = 0;
 
   constructor(private readonly options: AgentCardInspectorOptions) {
-    this.holding = new BudgetedHolding(options.budget);
+    this.body = new HeldBody(options.budget, options.maxBodyBytes);
   }
 
   get stopped(): boolean {
@@ -73,34 +72,29 @@ export class AgentCardInspector implements ResponseInspector {
 
   push(chunk: Buffer): Buffer[] {
     if (this.isStopped) return [chunk];
-    const length = this.length + chunk.length;
-    if (length > this.options.maxBodyBytes) return this.giveUp('body_too_large', chunk);
-    if (!this.holding.resize(length)) return this.giveUp('over_budget', chunk);
-    this.chunks.push(chunk);
-    this.length = length;
-    return [];
+    const refusal = this.body.hold(chunk);
+    return refusal === undefined ? [] : this.giveUp(refusal, chunk);
   }
 
   end(): Buffer[] {
     if (this.isStopped) return [];
     this.isStopped = true;
-    const body = Buffer.concat(this.chunks, this.length);
-    this.chunks = [];
+    const body = this.body.take();
     const rewritten = this.rewrite(body);
     return [rewritten ?? body];
   }
 
   abort(): void {
     this.isStopped = true;
-    this.chunks = [];
+    this.body.discard();
   }
 
   result(): InspectionResult {
-    this.holding.releaseAll();
+    this.body.release();
     return {
       extraction: this.extraction,
       failures: [...this.failures],
-      peakBufferedBytes: this.holding.peakBytes,
+      peakBufferedBytes: this.body.peakBytes,
       strippedPlacements: 0,
       stripSkipped: [],
     };
@@ -169,12 +163,9 @@ export class AgentCardInspector implements ResponseInspector {
   }
 
   /** Stops holding: the body goes on unread, as it came. */
-  private giveUp(reason: 'body_too_large' | 'over_budget', chunk: Buffer): Buffer[] {
+  private giveUp(reason: HoldRefusal, chunk: Buffer): Buffer[] {
     this.isStopped = true;
     this.skip(reason, reason);
-    const held = this.chunks;
-    this.chunks = [];
-    this.holding.releaseAll();
-    return [...held, chunk];
+    return [...this.body.letGo(), chunk];
   }
 }

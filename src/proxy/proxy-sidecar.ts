@@ -1,5 +1,5 @@
 /**
- * @module The proxy sidecar: a Collector (ingest, query API, /metrics on `server`) and an A2aProxy
+ * @module The proxy sidecar: a Collector (ingest, query API, /metrics on `server`) and an A2AProxy
  * in front of one agent (on `proxy`) feeding that collector's intake. Starts the collector first so
  * the first proxied trace has somewhere to go; shuts the proxy down first (stop intake), then the
  * collector (drain, close the exporters).
@@ -8,13 +8,14 @@ import { Collector, type CollectorDependencies, type ListenAddress } from '../co
 import type { CollectorConfig } from '../config/load-config.js';
 import { CollectorError } from '../errors.js';
 import { serverLimitsFromConfig } from '../ingest/http-server-limits.js';
-import { A2aProxy, type A2aProxyOptions } from './a2a-proxy.js';
+import { A2AProxy } from './a2a-proxy.js';
+import type { A2AProxyOptions } from './proxy-options.js';
 
 /**
  * The proxy options a validated config asks for.
  * @throws CollectorError `CFG_ERR_INVALID` when the config has no `proxy` section (no upstream).
  */
-export function proxyOptionsFromConfig(config: CollectorConfig): A2aProxyOptions {
+export function proxyOptionsFromConfig(config: CollectorConfig): A2AProxyOptions {
   const proxy = config.proxy;
   if (proxy === undefined) {
     throw new CollectorError('CFG_ERR_INVALID', 'invalid configuration (1 problem)', [
@@ -49,14 +50,14 @@ export interface SidecarAddresses {
 /** A collector with the A2A proxy in front of one agent. */
 export class ProxySidecar {
   readonly collector: Collector;
-  readonly proxy: A2aProxy;
+  readonly proxy: A2AProxy;
   private stopping: Promise<void> | undefined;
 
   /** @throws CollectorError `CFG_ERR_INVALID` when the config has no `proxy` section. */
   constructor(config: CollectorConfig, dependencies: CollectorDependencies = {}) {
     const options = proxyOptionsFromConfig(config);
     this.collector = new Collector(config, dependencies);
-    this.proxy = new A2aProxy(options, {
+    this.proxy = new A2AProxy(options, {
       intake: this.collector.intake,
       registry: this.collector.registry,
       logger: dependencies.logger,

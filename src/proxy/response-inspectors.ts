@@ -14,6 +14,7 @@ import { EnvelopeExtractor, extractTraces, type Extraction } from '../a2a/extrac
 import { indexPath } from '../model/field-path.js';
 import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
 import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
+import { HeldBody, type HoldRefusal } from './held-body.js';
 import { isStackOverflow } from '../model/json-value.js';
 import { firstLossyNumber } from './json-number-fidelity.js';
 import type { IngestFailureReason, StripSkipReason } from './proxy-metrics.js';
@@ -65,9 +66,7 @@ export interface JsonInspectorOptions extends InspectorOptions {
 
 /** Reads a JSON body: holds it (bounded), parses it at the end. */
 export class JsonBodyInspector implements ResponseInspector {
-  private chunks: Buffer[] = [];
-  private length = 0;
-  private readonly holding: BudgetedHolding;
+  private readonly body: HeldBody;
   private failure: 'body_too_large' | 'over_budget' | 'invalid_json' | 'nesting_too_deep' | undefined;
   private stripFailure: StripSkipReason | undefined;
   private extraction: Extraction | undefined;
@@ -75,7 +74,7 @@ export class JsonBodyInspector implements ResponseInspector {
   private isStopped = false;
 
   constructor(private readonly options: JsonInspectorOptions) {
-    this.holding = new BudgetedHolding(options.budget);
+    this.body = new HeldBody(options.budget, options.maxBodyBytes);
   }
 
   get stopped(): boolean {
@@ -84,19 +83,14 @@ export class JsonBodyInspector implements ResponseInspector {
 
   push(chunk: Buffer): Buffer[] {
     if (this.isStopped) return this.options.strip ? [chunk] : [];
-    const length = this.length + chunk.length;
-    if (length > this.options.maxBodyBytes) return this.stop('body_too_large', chunk);
-    if (!this.holding.resize(length)) return this.stop('over_budget', chunk);
-    this.chunks.push(chunk);
-    this.length = length;
-    return [];
+    const refusal = this.body.hold(chunk);
+    return refusal === undefined ? [] : this.stop(refusal, chunk);
   }
 
   end(): Buffer[] {
     if (this.isStopped) return [];
     this.isStopped = true;
-    const body = Buffer.concat(this.chunks, this.length);
-    this.chunks = [];
+    const body = this.body.take();
     const text = body.toString('utf8');
     let value: unknown;
     try {
@@ -130,29 +124,27 @@ export class JsonBodyInspector implements ResponseInspector {
 
   abort(): void {
     this.isStopped = true;
-    this.chunks = [];
+    this.body.discard();
   }
 
   result(): InspectionResult {
-    this.holding.releaseAll();
+    this.body.release();
     const failures = this.failure === undefined ? [] : [this.failure];
     // Reading the traces failing does not keep strip from removing them, unless the body never parsed or was never held.
     const stripFailure = this.stripFailure ?? (this.failure === 'nesting_too_deep' ? undefined : this.failure);
     return {
       extraction: this.extraction,
       failures,
-      peakBufferedBytes: this.holding.peakBytes,
+      peakBufferedBytes: this.body.peakBytes,
       strippedPlacements: this.strippedPlacements,
       stripSkipped: this.options.strip && stripFailure !== undefined ? [stripFailure] : [],
     };
   }
 
-  private stop(reason: 'body_too_large' | 'over_budget', chunk: Buffer): Buffer[] {
+  private stop(reason: HoldRefusal, chunk: Buffer): Buffer[] {
     this.isStopped = true;
     this.failure = reason;
-    const held = this.chunks;
-    this.chunks = [];
-    this.holding.releaseAll();
+    const held = this.body.letGo();
     return this.options.strip ? [...held, chunk] : [];
   }
 }
