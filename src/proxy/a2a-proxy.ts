@@ -21,7 +21,7 @@ import { activateExtension } from './extension-activation.js';
 import { errorText, sendGatewayError, timeoutMessage, unreachableMessage } from './gateway-errors.js';
 import { upstreamRequestHeaders } from './http-messages.js';
 import { ProxyExchange, type CardPlan } from './proxy-exchange.js';
-import { ProxyIngest } from './proxy-ingest.js';
+import { ProxyIntake } from './proxy-intake.js';
 import { ProxyMetrics, type ProxyOutcome, type StripSkipReason } from './proxy-metrics.js';
 import type { A2AProxyDependencies, A2AProxyOptions } from './proxy-options.js';
 import { proxyOrigin } from './proxy-origin.js';
@@ -35,7 +35,7 @@ export class A2AProxy {
   readonly metrics: ProxyMetrics;
   private readonly upstream: UpstreamAgent;
   private readonly budget: ByteBudget;
-  private readonly ingest: ProxyIngest;
+  private readonly intake: ProxyIntake;
   private readonly logger: Logger;
   private readonly unreachableLog: BurstLogger;
   private readonly lossyNumbersLog: BurstLogger;
@@ -55,7 +55,7 @@ export class A2AProxy {
     this.lossyNumbersLog = new BurstLogger(this.logger);
     this.metrics = new ProxyMetrics(dependencies.registry);
     this.budget = new ByteBudget(options.maxBufferedBytes, (used) => this.metrics.bufferedBytes.set(used));
-    this.ingest = new ProxyIngest(dependencies.intake, this.metrics, this.logger);
+    this.intake = new ProxyIntake(dependencies.intake, this.metrics, this.logger);
     this.server = createServer(httpServerOptions(options.listenerLimits), (request, response) => this.handle(request, response));
     limitConnections(this.server, options.listenerLimits, () => this.metrics.refusedConnections.inc());
   }
@@ -123,7 +123,7 @@ export class A2AProxy {
       plan,
       limits: this.options,
       budget: this.budget,
-      ingest: this.ingest,
+      intake: this.intake,
       metrics: this.metrics,
       openUpstream: () => this.upstream.request(request.method, request.url ?? '/', headers),
       onSettled: settle,

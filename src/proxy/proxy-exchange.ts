@@ -15,7 +15,7 @@ import { contentCodings, createDecoder, type Decoder } from './content-codings.j
 import { GuardedDecoder } from './decompression-guard.js';
 import { withoutExtension } from './extension-activation.js';
 import { bodyKindOf, hasBody, withVia, type BodyKind } from './http-messages.js';
-import type { ProxyIngest } from './proxy-ingest.js';
+import type { ProxyIntake } from './proxy-intake.js';
 import type { ProxyMetrics, ProxyOutcome, StripSkipReason } from './proxy-metrics.js';
 import type { A2AProxyOptions } from './proxy-options.js';
 import { headerListMembers, withoutHeader, withoutHopByHop, type RawHeaders } from './raw-headers.js';
@@ -56,7 +56,7 @@ export interface ExchangeOptions {
   readonly limits: ExchangeLimits;
   /** Shared bound of the bytes all in-flight responses hold for reading. */
   readonly budget: ByteBudget;
-  readonly ingest: ProxyIngest;
+  readonly intake: ProxyIntake;
   readonly metrics: ProxyMetrics;
   /** Opens the request to the agent (the exchange ends or pipes it); throws when node refuses what it cannot encode. */
   readonly openUpstream: () => ClientRequest;
@@ -216,7 +216,7 @@ export class ProxyExchange {
     try {
       work();
     } catch (error) {
-      this.options.ingest.recordFailure('internal', 'unexpected error while reading a proxied response; it is no longer read', {
+      this.options.intake.recordFailure('internal', 'unexpected error while reading a proxied response; it is no longer read', {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
       this.dropInspection();
@@ -300,7 +300,7 @@ export class ProxyExchange {
     if (kind === undefined) return undefined;
     const decoder = codings.length > 0 ? createDecoder(codings) : undefined;
     if (codings.length > 0 && decoder === undefined) {
-      this.options.ingest.recordFailure('undecodable', 'a response has a content coding the proxy cannot read; passed through unread', { contentEncoding: codings.join(', ') });
+      this.options.intake.recordFailure('undecodable', 'a response has a content coding the proxy cannot read; passed through unread', { contentEncoding: codings.join(', ') });
       return undefined;
     }
     this.inspector = this.createInspector(kind, this.transform);
@@ -394,19 +394,19 @@ export class ProxyExchange {
 
   /** Reads a coded body through `decoder`, bounded by the decompression-bomb guard. */
   private startDecoding(decoder: Decoder, inspector: ResponseInspector): void {
-    const { ingest, metrics, limits, request } = this.options;
+    const { intake, metrics, limits, request } = this.options;
     this.decoding = new GuardedDecoder(decoder, limits.maxBufferedBytes, {
       onDecodedBytes: (bytes) => metrics.decodedBytes.inc(bytes),
       onData: (chunk) => this.guarded(() => this.inspectDecoded(inspector, chunk)),
       onInflatedTooFar: (codedBytes, decodedBytes) =>
         this.guarded(() => {
-          ingest.recordFailure('decoded_too_large', 'a coded response inflates far past its coded size; the rest passed through unread', { path: request.url, codedBytes, decodedBytes });
+          intake.recordFailure('decoded_too_large', 'a coded response inflates far past its coded size; the rest passed through unread', { path: request.url, codedBytes, decodedBytes });
           this.finishInspection(true);
           this.settle('ingest_failed');
         }),
       onEnd: () => this.guarded(() => this.finishInspection(false)),
       onError: () => {
-        ingest.recordFailure('undecodable', 'a coded response body could not be decoded; passed through unread');
+        intake.recordFailure('undecodable', 'a coded response body could not be decoded; passed through unread');
         this.guarded(() => this.finishInspection(true));
         this.settle('ingest_failed');
       },
@@ -428,7 +428,7 @@ export class ProxyExchange {
 
   /** Ingests one segment of a long stream (response-inspectors.ts) and remembers what it came to. */
   private ingestSegment(extraction: Extraction): void {
-    this.segments = withSegment(this.segments, this.options.ingest.ingest(extraction, this.options.plan.context));
+    this.segments = withSegment(this.segments, this.options.intake.take(extraction, this.options.plan.context));
   }
 
   /** Ingests what the inspector read (once) and, unless `cut` (the body did not arrive whole), settles. */
@@ -444,16 +444,16 @@ export class ProxyExchange {
     else inspector.end();
     const result = inspector.result();
     this.recordInspection(result);
-    const ingested = result.extraction === undefined ? undefined : this.options.ingest.ingest(result.extraction, this.options.plan.context);
+    const ingested = result.extraction === undefined ? undefined : this.options.intake.take(result.extraction, this.options.plan.context);
     if (!cut) this.settle(responseOutcome(result, ingested, this.segments));
   }
 
   /** Counts what reading the answer came to, besides its traces. */
   private recordInspection(result: InspectionResult): void {
-    const { ingest, metrics, request } = this.options;
+    const { intake, metrics, request } = this.options;
     metrics.responsePeakBufferedBytes.observe(result.peakBufferedBytes);
     for (const reason of result.failures) {
-      ingest.recordFailure(reason, 'part of a response was not read for traces; it passed through unchanged', { path: request.url });
+      intake.recordFailure(reason, 'part of a response was not read for traces; it passed through unchanged', { path: request.url });
     }
     for (const reason of result.stripSkipped) this.options.onStripSkipped(reason);
     if (result.strippedPlacements > 0) metrics.strippedResponses.inc();

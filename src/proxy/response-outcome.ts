@@ -3,7 +3,7 @@
  * inspector found, what ingesting that came to, and what the segments of a long stream ingested
  * before its end came to.
  */
-import type { ProxyIngestResult } from './proxy-ingest.js';
+import type { ProxyIntakeResult } from './proxy-intake.js';
 import type { ProxyOutcome } from './proxy-metrics.js';
 import type { InspectionResult } from './response-inspectors.js';
 
@@ -14,7 +14,7 @@ import type { InspectionResult } from './response-inspectors.js';
 export type SegmentsOutcome = 'failed' | 'traced' | undefined;
 
 /** `segments` after one more segment's ingest came to `ingested`. */
-export function withSegment(segments: SegmentsOutcome, ingested: ProxyIngestResult): SegmentsOutcome {
+export function withSegment(segments: SegmentsOutcome, ingested: ProxyIntakeResult): SegmentsOutcome {
   if (ingested.outcome === 'failed') return 'failed';
   if (ingested.outcome === 'traced' && segments !== 'failed') return 'traced';
   return segments;
@@ -24,7 +24,7 @@ export function withSegment(segments: SegmentsOutcome, ingested: ProxyIngestResu
  * The outcome of a response read whole: `result` is what its inspector found, `ingested` what
  * ingesting its extraction came to (undefined: there was none).
  */
-export function responseOutcome(result: InspectionResult, ingested: ProxyIngestResult | undefined, segments: SegmentsOutcome): ProxyOutcome {
+export function responseOutcome(result: InspectionResult, ingested: ProxyIntakeResult | undefined, segments: SegmentsOutcome): ProxyOutcome {
   let outcome: ProxyOutcome;
   if (ingested === undefined) outcome = result.failures.length > 0 ? 'ingest_failed' : 'not_inspected';
   else outcome = ingested.outcome === 'failed' ? 'ingest_failed' : ingested.outcome;

@@ -1,7 +1,8 @@
 /**
- * @module Hands the traces the proxy read from a response to the collector's intake, with the same
- * reading limits and the same all-or-nothing rule as the ingest API, and decides what became of the
- * response. Never throws: a failure is counted and logged once per burst, the client never sees it.
+ * @module The proxy's way into the intake: hands the traces it read from a response to the
+ * collector's intake, with the same reading limits and the same all-or-nothing rule as the ingest
+ * API, and decides what became of the response. Never throws: a failure is counted and logged once
+ * per burst, the client never sees it.
  */
 import type { Extraction } from '../a2a/extract-traces.js';
 import { CollectorError } from '../errors.js';
@@ -10,15 +11,15 @@ import { BurstLogger, type Logger } from '../telemetry/logger.js';
 import type { IngestFailureReason, ProxyMetrics } from './proxy-metrics.js';
 
 /** What ingesting one response's extraction came to. */
-export interface ProxyIngestResult {
+export interface ProxyIntakeResult {
   /** `traced`: traces ingested; `no_trace`: an A2A response without one; `not_a2a`: no A2A envelope; `failed`: see `failure`. */
   readonly outcome: 'traced' | 'no_trace' | 'not_a2a' | 'failed';
   readonly accepted: readonly AcceptedTrace[];
   readonly failure?: IngestFailureReason | undefined;
 }
 
-/** Ingests what the proxy found in responses. */
-export class ProxyIngest {
+/** Takes into the intake what the proxy found in responses. */
+export class ProxyIntake {
   private readonly burstLoggers = new Map<IngestFailureReason, BurstLogger>();
 
   constructor(
@@ -31,7 +32,7 @@ export class ProxyIngest {
    * Reads every trace of `extraction` and ingests them all, or none when one is invalid (as the
    * ingest API refuses such a body whole).
    */
-  ingest(extraction: Extraction, context: IngestContext): ProxyIngestResult {
+  take(extraction: Extraction, context: IngestContext): ProxyIntakeResult {
     if (!extraction.isEnvelope) return { outcome: 'not_a2a', accepted: [] };
     // A trace-less answer (error responses included) is the agent's business, not an ingest failure.
     if (extraction.traces.length === 0 && extraction.issues.length === 0) return { outcome: 'no_trace', accepted: [] };
@@ -61,7 +62,7 @@ export class ProxyIngest {
     logger.log(reason === 'internal' ? 'error' : 'warn', `proxy: ${message}`, { reason, ...fields });
   }
 
-  private fail(reason: IngestFailureReason, message: string, fields: Readonly<Record<string, unknown>>): ProxyIngestResult {
+  private fail(reason: IngestFailureReason, message: string, fields: Readonly<Record<string, unknown>>): ProxyIntakeResult {
     this.recordFailure(reason, message, fields);
     return { outcome: 'failed', accepted: [], failure: reason };
   }
