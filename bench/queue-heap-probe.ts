@@ -14,10 +14,10 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import type { IntakeConsumer } from '../src/accounting/counted-once-ledger.js';
-import { TraceIntake } from '../src/ingest/trace-intake.js';
+import { TraceIntake } from '../src/accounting/trace-intake.js';
 import { SpanMapper } from '../src/mapping/to-readable-spans.js';
-import { QueuedExporter } from '../src/pipeline/queued-exporter.js';
-import { estimateSpansBytes } from '../src/pipeline/span-size.js';
+import { QueuedExporter } from '../src/fan-out/queued-exporter.js';
+import { estimateSpansBytes } from '../src/fan-out/span-size.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 import { SelfMetrics } from '../src/telemetry/self-metrics.js';
 import { PLAIN_TRACEBACK, TWO_FAILING_TASKS } from '../test/fixtures/python-tracebacks.js';
@@ -180,7 +180,7 @@ class UnreachedExporter implements SpanExporter {
   async shutdown(): Promise<void> {}
 }
 
-/** The pipeline's part for one queue and no store: estimate, then enqueue (src/pipeline/pipeline.ts). */
+/** The pipeline's part for one queue and no store: estimate, then enqueue (src/fan-out/pipeline.ts). */
 class IntoQueue implements IntakeConsumer {
   spans = 0;
   estimatedBytes = 0;

@@ -1,7 +1,7 @@
 /**
  * @module The exporter components built into the collector, by type name.
  */
-import type { ExporterFactory, ExporterHelperSettings } from '../src/pipeline/exporter-factory.js';
+import type { ExporterFactory, ExporterHelperSettings } from '../src/fan-out/exporter-factory.js';
 import { debugExporterFactory } from './debug/debug-exporter.js';
 import { otlpExporterFactory } from './otlp/otlp-exporter-factory.js';
 import { zipkinExporterFactory } from './zipkin/zipkin-exporter-factory.js';

@@ -15,18 +15,18 @@ import { builtInExporterFactories } from '../exporters/index.js';
 import { CountedOnceConsumer, CountedOnceLedger, type UsageConsumer } from './accounting/counted-once-ledger.js';
 import { builtInConsumerFactories } from './components.js';
 import type { CollectorConfig } from './config/load-config.js';
-import { createHttpApp } from './ingest/http-app.js';
-import { IngestEndpoint } from './ingest/ingest-endpoint.js';
-import { ByteBudget } from './ingest/byte-budget.js';
-import { httpServerOptions, limitConnections, serverLimitsFromConfig } from './ingest/http-server-limits.js';
-import { closeServer, listen, type ListenAddress } from './ingest/http-listener.js';
-import { createNodeListener } from './ingest/node-listener.js';
-import { traceIntakeFromConfig, type TraceIntake } from './ingest/trace-intake.js';
-import type { ConsumerComponent, ConsumerFactory } from './pipeline/consumer-factory.js';
-import type { ExporterFactory } from './pipeline/exporter-factory.js';
-import { afterAcceptance, Pipeline, type InProcessConsumer } from './pipeline/pipeline.js';
-import { QueuedExporter, queueOptionsFrom } from './pipeline/queued-exporter.js';
-import { RetryingExporter, retryOptionsFrom } from './pipeline/retrying-exporter.js';
+import { createHttpApp } from './http/http-app.js';
+import { IngestEndpoint } from '../receivers/a2a-http/ingest-endpoint.js';
+import { ByteBudget } from './http/byte-budget.js';
+import { httpServerOptions, limitConnections, serverLimitsFromConfig } from './http/http-server-limits.js';
+import { closeServer, listen, type ListenAddress } from './http/http-listener.js';
+import { createNodeListener } from '../receivers/a2a-http/node-listener.js';
+import { traceIntakeFromConfig, type TraceIntake } from './accounting/trace-intake.js';
+import type { ConsumerComponent, ConsumerFactory } from './fan-out/consumer-factory.js';
+import type { ExporterFactory } from './fan-out/exporter-factory.js';
+import { afterAcceptance, Pipeline, type InProcessConsumer } from './fan-out/pipeline.js';
+import { QueuedExporter, queueOptionsFrom } from './fan-out/queued-exporter.js';
+import { RetryingExporter, retryOptionsFrom } from './fan-out/retrying-exporter.js';
 import { Spool } from './spool/spool.js';
 import type { TraceStore } from './store/trace-store.js';
 import { silentLogger, type Logger } from './telemetry/logger.js';
@@ -55,7 +55,7 @@ function usageOf(components: readonly ConsumerComponent[]): UsageConsumer {
 }
 
 /** Where a started collector listens. */
-export type { ListenAddress } from './ingest/http-listener.js';
+export type { ListenAddress } from './http/http-listener.js';
 
 /**
  * The spool directory: `spool.directory`, else one per port under the user's state directory

@@ -3,7 +3,7 @@
  * order they take what was accepted, as exporters/index.ts lists the exporters.
  */
 import { spanMetricsFactory } from '../exporters/prometheus/span-metrics-component.js';
-import type { ConsumerFactory } from './pipeline/consumer-factory.js';
+import type { ConsumerFactory } from './fan-out/consumer-factory.js';
 import { traceStoreFactory } from './store/trace-store-component.js';
 
 /** Every built-in in-process component factory. */

@@ -6,7 +6,7 @@
 import { ExportResultCode, hrTimeToMilliseconds, hrTimeToTimeStamp, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
-import { ExporterHelperShape, type ExporterFactory } from '../../src/pipeline/exporter-factory.js';
+import { ExporterHelperShape, type ExporterFactory } from '../../src/fan-out/exporter-factory.js';
 
 /** Config of a `debug` exporter. */
 export const DebugExporterConfigSchema = z.strictObject({

@@ -9,7 +9,7 @@ import { CompressionAlgorithm, OTLPExporterBase, createOtlpNetworkExportDelegate
 import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonTraceSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { z } from 'zod';
-import { ExporterHelperShape, type ExporterFactory } from '../../src/pipeline/exporter-factory.js';
+import { ExporterHelperShape, type ExporterFactory } from '../../src/fan-out/exporter-factory.js';
 import { OtlpHttpTransport } from './otlp-http-transport.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });

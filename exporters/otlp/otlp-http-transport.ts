@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import type { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
-import type { ExportOutcome } from '../../src/pipeline/export-outcome.js';
-import { postExportRequest } from '../../src/pipeline/http-export-sender.js';
+import type { ExportOutcome } from '../../src/fan-out/export-outcome.js';
+import { postExportRequest } from '../../src/fan-out/http-export-sender.js';
 import { COLLECTOR_VERSION } from '../../src/version.js';
 
 const gzipAsync = promisify(gzip);

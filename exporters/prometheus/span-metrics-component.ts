@@ -3,7 +3,7 @@
  * the counted-once ledger reports, on the collector's `/metrics`.
  */
 import type { CollectorConfig } from '../../src/config/load-config.js';
-import type { ConsumerFactory } from '../../src/pipeline/consumer-factory.js';
+import type { ConsumerFactory } from '../../src/fan-out/consumer-factory.js';
 import { SpanMetrics, type SpanMetricsOptions } from './span-metrics.js';
 
 /** The span metrics' settings in `config`: `metrics`, and `mapping.currency` for traces without a cost. */

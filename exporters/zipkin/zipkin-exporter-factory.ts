@@ -3,7 +3,7 @@
  * behind the collector's own queue and retry, so a Zipkin outage never stalls another exporter.
  */
 import { z } from 'zod';
-import { ExporterHelperShape, type ExporterFactory } from '../../src/pipeline/exporter-factory.js';
+import { ExporterHelperShape, type ExporterFactory } from '../../src/fan-out/exporter-factory.js';
 import { ZipkinHttpExporter } from './zipkin-http-exporter.js';
 
 /** Zipkin's default span endpoint, as in the OpenTelemetry specification. */

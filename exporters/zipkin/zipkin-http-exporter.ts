@@ -9,8 +9,8 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 // The mapping is not re-exported from the package root; the package has no `exports` map and its
 // version is pinned, so this path is part of what we depend on.
 import { defaultStatusCodeTagName, defaultStatusErrorTagName, toZipkinSpan } from '@opentelemetry/exporter-zipkin/build/src/transform.js';
-import { ExportFailure, toExportResult } from '../../src/pipeline/export-outcome.js';
-import { postExportRequest } from '../../src/pipeline/http-export-sender.js';
+import { ExportFailure, toExportResult } from '../../src/fan-out/export-outcome.js';
+import { postExportRequest } from '../../src/fan-out/http-export-sender.js';
 
 /** The service name OTel JS's Zipkin exporter falls back to. */
 const DEFAULT_SERVICE_NAME = 'OpenTelemetry Service';

@@ -9,7 +9,7 @@ import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import * as names from '../mapping/attribute-names.js';
 import { RoundedSum } from '../model/cost-arithmetic.js';
-import type { SpanConsumer } from '../pipeline/pipeline.js';
+import type { SpanConsumer } from '../fan-out/pipeline.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 /** What one accepted span adds to the metrics. */

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
-import { traceIntakeFromConfig } from '../ingest/trace-intake.js';
+import { traceIntakeFromConfig } from '../accounting/trace-intake.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { EXIT_USAGE, loadCommandConfig, type Command } from './command.js';
 import { mediaTypeOfFile } from './send.js';

@@ -9,7 +9,7 @@
  * collector: http://127.0.0.1:4320
  * ```
  */
-import { ProxySidecar } from '../proxy/proxy-sidecar.js';
+import { ProxySidecar } from '../../receivers/a2a-proxy/proxy-sidecar.js';
 import { createJsonLogger } from '../telemetry/logger.js';
 import { EXIT_USAGE, loadCommandConfig, type Command } from './command.js';
 import { untilSignal } from './serve.js';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { looksLikeEventStream } from '../a2a/sse-parser.js';
 import { EVENT_STREAM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../http/media-types.js';
-import type { AcceptedTrace } from '../ingest/trace-intake.js';
+import type { AcceptedTrace } from '../accounting/trace-intake.js';
 import { EXIT_USAGE, type Command } from './command.js';
 
 /** Where `send` posts when `--to` is not given: the embedded default's address. */

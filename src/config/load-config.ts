@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { CollectorError, type FieldIssue } from '../errors.js';
-import type { ExporterFactory, ExporterHelperSettings } from '../pipeline/exporter-factory.js';
+import type { ExporterFactory, ExporterHelperSettings } from '../fan-out/exporter-factory.js';
 import { configFromEnvironment, otlpSettingsFromEnvironment, type ConfigOverlay } from './environment.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
 import { fieldPath, propertyPath } from '../model/field-path.js';

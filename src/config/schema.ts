@@ -112,7 +112,7 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * The A2A reverse proxy run by the `proxy` command in front of one agent (src/proxy). Absent: no
+   * The A2A reverse proxy run by the `proxy` command in front of one agent (receivers/a2a-proxy). Absent: no
    * proxy. The collector's own API stays on `server`.
    */
   proxy: z

@@ -6,8 +6,8 @@
  * bounds the backlog; after a restart, what the exporter had not delivered is read back the same way.
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { QueuedExporter } from '../pipeline/queued-exporter.js';
-import { estimateSpansBytes } from '../pipeline/span-size.js';
+import type { QueuedExporter } from '../fan-out/queued-exporter.js';
+import { estimateSpansBytes } from '../fan-out/span-size.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { Spool } from './spool.js';

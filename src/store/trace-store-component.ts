@@ -2,7 +2,7 @@
  * @module The embedded trace store as an in-process component (`store:` in the config).
  */
 import type { CollectorConfig } from '../config/load-config.js';
-import type { ConsumerFactory } from '../pipeline/consumer-factory.js';
+import type { ConsumerFactory } from '../fan-out/consumer-factory.js';
 import { TraceStore, type TraceStoreOptions } from './trace-store.js';
 
 /** The store's bounds in `config`: `store`, and `mapping.max_steps_per_trace` so that one request's trace fits whole. */

@@ -6,7 +6,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import * as names from '../mapping/attribute-names.js';
-import { estimateSpanBytes } from '../pipeline/span-size.js';
+import { estimateSpanBytes } from '../fan-out/span-size.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { toStepView, type StepView } from './step-view.js';
 import { toTraceSummary, type TraceSummary } from './trace-summary.js';

@@ -5,11 +5,11 @@
 import { z } from 'zod';
 import { builtInExporterFactories } from '../../exporters/index.js';
 import { validateConfig } from '../../src/config/load-config.js';
-import { intakeOptionsFrom, mappingOptionsFrom } from '../../src/ingest/trace-intake.js';
+import { intakeOptionsFrom, mappingOptionsFrom } from '../../src/accounting/trace-intake.js';
 import { readResponseTrace, type ReadLimits, type ReadResult } from '../../src/model/read-trace.js';
-import { ExporterHelperShape } from '../../src/pipeline/exporter-factory.js';
-import { queueOptionsFrom } from '../../src/pipeline/queued-exporter.js';
-import { retryOptionsFrom } from '../../src/pipeline/retrying-exporter.js';
+import { ExporterHelperShape } from '../../src/fan-out/exporter-factory.js';
+import { queueOptionsFrom } from '../../src/fan-out/queued-exporter.js';
+import { retryOptionsFrom } from '../../src/fan-out/retrying-exporter.js';
 
 const helperSettings = z.strictObject(ExporterHelperShape).parse({});
 

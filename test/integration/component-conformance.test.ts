@@ -16,7 +16,7 @@ import { builtInExporterFactories } from '../../exporters/index.js';
 import type { UsageBatch } from '../../src/accounting/counted-once-ledger.js';
 import { builtInConsumerFactories } from '../../src/components.js';
 import { validateConfig } from '../../src/config/load-config.js';
-import type { ConsumerComponent } from '../../src/pipeline/consumer-factory.js';
+import type { ConsumerComponent } from '../../src/fan-out/consumer-factory.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { createTestCollector, postJson, readFixture } from '../helpers/collector-harness.js';

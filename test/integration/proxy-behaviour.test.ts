@@ -11,7 +11,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { builtInExporterFactories } from '../../exporters/index.js';
 import { TRACEABILITY_EXTENSION_URI, TRACEABILITY_METADATA_KEY } from '../../src/a2a/extension-keys.js';
 import { validateConfig } from '../../src/config/load-config.js';
-import { ProxySidecar } from '../../src/proxy/proxy-sidecar.js';
+import { ProxySidecar } from '../../receivers/a2a-proxy/proxy-sidecar.js';
 import type { TraceDetail } from '../../src/store/trace-store.js';
 import { agentTrace } from '../helpers/a2a-agents.js';
 import { eventually, freePort } from '../helpers/backends.js';

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TRACEABILITY_EXTENSION_URI as URI, TRACEABILITY_METADATA_KEY as KEY } from '../../src/a2a/extension-keys.js';
 import { SseParser, parseEventStream, type SseEvent } from '../../src/a2a/sse-parser.js';
-import { activateExtension, withoutExtension } from '../../src/proxy/extension-activation.js';
-import { firstLossyNumber } from '../../src/proxy/json-number-fidelity.js';
-import { withoutHopByHop } from '../../src/proxy/raw-headers.js';
-import { rewriteEventData } from '../../src/proxy/response-inspectors.js';
-import { SseEventFramer, type SseSegment } from '../../src/proxy/sse-event-framer.js';
-import { stripTraces } from '../../src/proxy/strip-trace.js';
+import { activateExtension, withoutExtension } from '../../receivers/a2a-proxy/extension-activation.js';
+import { firstLossyNumber } from '../../receivers/a2a-proxy/json-number-fidelity.js';
+import { withoutHopByHop } from '../../receivers/a2a-proxy/raw-headers.js';
+import { rewriteEventData } from '../../receivers/a2a-proxy/response-inspectors.js';
+import { SseEventFramer, type SseSegment } from '../../receivers/a2a-proxy/sse-event-framer.js';
+import { stripTraces } from '../../receivers/a2a-proxy/strip-trace.js';
 
 const trace = { trace_id: 't', steps: [{ step_id: 's' }] };
 

@@ -9,7 +9,7 @@ import { ServiceParameters, withA2AExtensions } from '@a2a-js/sdk/client';
 import { builtInExporterFactories } from '../../exporters/index.js';
 import { TRACEABILITY_EXTENSION_URI } from '../../src/a2a/extension-keys.js';
 import { validateConfig } from '../../src/config/load-config.js';
-import { ProxySidecar } from '../../src/proxy/proxy-sidecar.js';
+import { ProxySidecar } from '../../receivers/a2a-proxy/proxy-sidecar.js';
 import type { TraceDetail } from '../../src/store/trace-store.js';
 import {
   CLIENT_FLAVOURS,

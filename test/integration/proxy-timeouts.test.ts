@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { builtInExporterFactories } from '../../exporters/index.js';
 import { TRACEABILITY_METADATA_KEY } from '../../src/a2a/extension-keys.js';
 import { validateConfig } from '../../src/config/load-config.js';
-import { ProxySidecar } from '../../src/proxy/proxy-sidecar.js';
+import { ProxySidecar } from '../../receivers/a2a-proxy/proxy-sidecar.js';
 import { agentTrace } from '../helpers/a2a-agents.js';
 import { eventually } from '../helpers/backends.js';
 

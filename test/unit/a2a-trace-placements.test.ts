@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TRACEABILITY_EXTENSION_URI as URI, TRACEABILITY_METADATA_KEY as KEY } from '../../src/a2a/extension-keys.js';
 import { extractTraces } from '../../src/a2a/extract-traces.js';
-import { stripTraces } from '../../src/proxy/strip-trace.js';
+import { stripTraces } from '../../receivers/a2a-proxy/strip-trace.js';
 
 const TRACE = { trace_id: 'trace-p', steps: [{ step_id: 's1', call_type: 'TOOL', name: 'lookup' }] };
 const TRACE_JSON = JSON.stringify(TRACE);

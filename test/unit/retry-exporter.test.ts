@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPExporterError } from '@opentelemetry/otlp-exporter-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { ExportFailure, classifyExportResult, parseRetryAfterMillis } from '../../src/pipeline/export-outcome.js';
-import { RetryingExporter, isPermanent, type RetryClock, type RetryOptions } from '../../src/pipeline/retrying-exporter.js';
+import { ExportFailure, classifyExportResult, parseRetryAfterMillis } from '../../src/fan-out/export-outcome.js';
+import { RetryingExporter, isPermanent, type RetryClock, type RetryOptions } from '../../src/fan-out/retrying-exporter.js';
 import { DEFAULT_RETRY } from '../helpers/component-defaults.js';
 
 /** A clock whose sleeps return at once and move time forward; it keeps every wait asked for. */

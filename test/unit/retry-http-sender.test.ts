@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ExportFailure, type ExportOutcome } from '../../src/pipeline/export-outcome.js';
-import { postExportRequest } from '../../src/pipeline/http-export-sender.js';
+import { ExportFailure, type ExportOutcome } from '../../src/fan-out/export-outcome.js';
+import { postExportRequest } from '../../src/fan-out/http-export-sender.js';
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));

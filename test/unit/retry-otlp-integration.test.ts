@@ -11,7 +11,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { otlpExporterFactory } from '../../exporters/otlp/otlp-exporter-factory.js';
 import { zipkinExporterFactory } from '../../exporters/zipkin/zipkin-exporter-factory.js';
-import { RetryingExporter, isPermanent, type RetryClock } from '../../src/pipeline/retrying-exporter.js';
+import { RetryingExporter, isPermanent, type RetryClock } from '../../src/fan-out/retrying-exporter.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { createTestCollector, postJson, readFixture } from '../helpers/collector-harness.js';
 import { DEFAULT_RETRY } from '../helpers/component-defaults.js';

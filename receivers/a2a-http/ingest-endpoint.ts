@@ -4,11 +4,11 @@
  * refusal is counted. The hono route and the node:http fast path (node-listener.ts) are both thin
  * adapters over this one implementation.
  */
-import { CollectorError } from '../errors.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { RejectReason, SelfMetrics } from '../telemetry/self-metrics.js';
-import { isEventStreamMediaType, isJsonMediaType, isUnlabelledMediaType, JSON_MEDIA_TYPE } from '../http/media-types.js';
-import type { AcceptedTrace, TraceIntake } from './trace-intake.js';
+import { CollectorError } from '../../src/errors.js';
+import type { Logger } from '../../src/telemetry/logger.js';
+import type { RejectReason, SelfMetrics } from '../../src/telemetry/self-metrics.js';
+import { isEventStreamMediaType, isJsonMediaType, isUnlabelledMediaType, JSON_MEDIA_TYPE } from '../../src/http/media-types.js';
+import type { AcceptedTrace, TraceIntake } from '../../src/accounting/trace-intake.js';
 
 /** Path of the ingest endpoint. */
 export const INGEST_PATH = '/v1/a2a/traces';

@@ -3,9 +3,9 @@
  * placement the extraction reads (a2a/trace-placements.ts walks both), and nothing else. Copy on
  * write: a value with no trace comes back as the same object, and the input is never modified.
  */
-import { isObject } from '../model/json-value.js';
-import { indexPath } from '../model/field-path.js';
-import { walkA2a, type PathSegment, type TracePlacement } from '../a2a/trace-placements.js';
+import { isObject } from '../../src/model/json-value.js';
+import { indexPath } from '../../src/model/field-path.js';
+import { walkA2a, type PathSegment, type TracePlacement } from '../../src/a2a/trace-placements.js';
 
 /** What {@link stripTraces} did. */
 export interface StripResult {

@@ -3,7 +3,7 @@
  * bytes all in-flight responses together may hold (the shared budget). The JSON inspectors hold
  * their bodies with it.
  */
-import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
+import { BudgetedHolding, type ByteBudget } from '../../src/http/byte-budget.js';
 
 /** Why a body is no longer held: it passed its own bound, or the shared budget had no room. */
 export type HoldRefusal = 'body_too_large' | 'over_budget';

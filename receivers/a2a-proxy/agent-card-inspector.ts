@@ -4,10 +4,10 @@
  * sends it uncoded once rewritten; whatever it cannot or must not rewrite (signed, `no-transform`,
  * too large, not JSON) goes on exactly as the agent sent it, headers and bytes.
  */
-import { isStackOverflow } from '../model/json-value.js';
-import { extractTraces, type Extraction } from '../a2a/extract-traces.js';
+import { isStackOverflow } from '../../src/model/json-value.js';
+import { extractTraces, type Extraction } from '../../src/a2a/extract-traces.js';
 import { rewriteAgentCard } from './agent-card-rewrite.js';
-import type { ByteBudget } from '../ingest/byte-budget.js';
+import type { ByteBudget } from '../../src/http/byte-budget.js';
 import { decodeBody } from './content-codings.js';
 import { HeldBody, type HoldRefusal } from './held-body.js';
 import { firstLossyNumber } from './json-number-fidelity.js';

@@ -17,12 +17,12 @@ import { isStackOverflow } from '../model/json-value.js';
 import { readResponseTraceInto, type ReadLimits, type ReadResult } from '../model/read-trace.js';
 import { buildStepTree, type CalleeHasSidecar, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
-import type { IntakeConsumer } from '../accounting/counted-once-ledger.js';
-import { calleesWithSidecar } from '../accounting/sidecar-agents.js';
+import type { IntakeConsumer } from './counted-once-ledger.js';
+import { calleesWithSidecar } from './sidecar-agents.js';
 import type { CollectorConfig } from '../config/load-config.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { COLLECTOR_VERSION } from '../version.js';
-import { findTraces, findTracesInEventStream, findTracesInExtraction, type FoundTraces, type TraceCandidate } from './find-traces.js';
+import { findTraces, findTracesInEventStream, findTracesInExtraction, type FoundTraces, type TraceCandidate } from '../a2a/find-traces.js';
 
 /**
  * Runs `work`, turning a stack overflow into a 400: JSON that parses can still nest too deeply for

@@ -4,7 +4,7 @@
  * cut instead.
  */
 import type { ServerResponse } from 'node:http';
-import { CollectorError } from '../errors.js';
+import { CollectorError } from '../../src/errors.js';
 import type { UpstreamTimeout } from './upstream-timer.js';
 
 /** The text of an error reaching the agent, with its code (`ECONNREFUSED: ...`) when its message lacks it. */

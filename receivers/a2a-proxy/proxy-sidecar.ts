@@ -4,10 +4,10 @@
  * the first proxied trace has somewhere to go; shuts the proxy down first (stop intake), then the
  * collector (drain, close the exporters).
  */
-import { Collector, type CollectorDependencies, type ListenAddress } from '../collector.js';
-import type { CollectorConfig } from '../config/load-config.js';
-import { CollectorError } from '../errors.js';
-import { serverLimitsFromConfig } from '../ingest/http-server-limits.js';
+import { Collector, type CollectorDependencies, type ListenAddress } from '../../src/collector.js';
+import type { CollectorConfig } from '../../src/config/load-config.js';
+import { CollectorError } from '../../src/errors.js';
+import { serverLimitsFromConfig } from '../../src/http/http-server-limits.js';
 import { A2AProxy } from './a2a-proxy.js';
 import type { A2AProxyOptions } from './proxy-options.js';
 

@@ -8,9 +8,9 @@ import { CollectorError } from '../errors.js';
 import { registerQueryRoutes } from '../query/query-api.js';
 import type { TraceStore } from '../store/trace-store.js';
 import type { Logger } from '../telemetry/logger.js';
-import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from './ingest-endpoint.js';
+import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from '../../receivers/a2a-http/ingest-endpoint.js';
 import type { ByteBudget } from './byte-budget.js';
-import { readBodyText } from './read-body.js';
+import { readBodyText } from '../../receivers/a2a-http/read-body.js';
 
 /** What the HTTP API is built from. */
 export interface HttpAppOptions {

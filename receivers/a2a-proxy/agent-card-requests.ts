@@ -3,7 +3,7 @@
  * the well-known card or of the HTTP+JSON extended card (by path), and a JSON-RPC call of the
  * extended-card method (by the method in its body, read as it streams to the agent).
  */
-import { isJsonMediaType } from '../http/media-types.js';
+import { isJsonMediaType } from '../../src/http/media-types.js';
 import { contentTypeOf, type RawHeaders } from './raw-headers.js';
 
 /**

@@ -4,10 +4,10 @@
  * API, and decides what became of the response. Never throws: a failure is counted and logged once
  * per burst, the client never sees it.
  */
-import type { Extraction } from '../a2a/extract-traces.js';
-import { CollectorError } from '../errors.js';
-import type { AcceptedTrace, IngestContext, TraceIntake } from '../ingest/trace-intake.js';
-import { BurstLogger, type Logger } from '../telemetry/logger.js';
+import type { Extraction } from '../../src/a2a/extract-traces.js';
+import { CollectorError } from '../../src/errors.js';
+import type { AcceptedTrace, IngestContext, TraceIntake } from '../../src/accounting/trace-intake.js';
+import { BurstLogger, type Logger } from '../../src/telemetry/logger.js';
 import type { IngestFailureReason, ProxyMetrics } from './proxy-metrics.js';
 
 /** What ingesting one response's extraction came to. */

@@ -10,12 +10,12 @@
  * `id`, `1.10`, `1e3`) is left as it came, traces included, and counted as `lossy_numbers`. An
  * artifact-update event that held nothing but traces is dropped whole, whatever its numbers.
  */
-import { EnvelopeExtractor, extractTraces, type Extraction } from '../a2a/extract-traces.js';
-import { indexPath } from '../model/field-path.js';
-import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
-import { BudgetedHolding, type ByteBudget } from '../ingest/byte-budget.js';
+import { EnvelopeExtractor, extractTraces, type Extraction } from '../../src/a2a/extract-traces.js';
+import { indexPath } from '../../src/model/field-path.js';
+import { SseParser, type SseEvent } from '../../src/a2a/sse-parser.js';
+import { BudgetedHolding, type ByteBudget } from '../../src/http/byte-budget.js';
 import { HeldBody, type HoldRefusal } from './held-body.js';
-import { isStackOverflow } from '../model/json-value.js';
+import { isStackOverflow } from '../../src/model/json-value.js';
 import { firstLossyNumber } from './json-number-fidelity.js';
 import type { IngestFailureReason, StripSkipReason } from './proxy-metrics.js';
 import { SseEventFramer } from './sse-event-framer.js';

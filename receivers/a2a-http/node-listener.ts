@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { ByteBudget } from './byte-budget.js';
+import type { ByteBudget } from '../../src/http/byte-budget.js';
 import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from './ingest-endpoint.js';
 import { readIncomingText } from './read-body.js';
 

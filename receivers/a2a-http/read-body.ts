@@ -6,8 +6,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { CollectorError } from '../errors.js';
-import type { ByteBudget } from './byte-budget.js';
+import { CollectorError } from '../../src/errors.js';
+import type { ByteBudget } from '../../src/http/byte-budget.js';
 
 /** Seconds a client refused for want of body budget is asked to wait: bodies in flight end within a request timeout. */
 export const BODY_BUDGET_RETRY_AFTER_SECONDS = 1;

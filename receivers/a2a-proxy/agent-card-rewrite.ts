@@ -4,7 +4,7 @@
  * the agent sends them around the proxy. Pure functions over parsed JSON; only URLs that point at
  * the upstream agent (its origin and path prefix) move, every other field stays as it was.
  */
-import { isObject, type JsonObject } from '../model/json-value.js';
+import { isObject, type JsonObject } from '../../src/model/json-value.js';
 
 
 /**

@@ -6,18 +6,18 @@
  * 422 when it is an envelope that carries no trace.
  */
 import type { EnvelopeContext } from '../model/envelope-context.js';
-import { extractTracesFromEventStream } from '../a2a/extract-event-stream.js';
+import { extractTracesFromEventStream } from './extract-event-stream.js';
 import {
   MAX_SEARCHED_LISTED,
   extractTraces,
   type Extraction,
   type JsonRpcErrorReport,
   type SearchedPlacement,
-} from '../a2a/extract-traces.js';
-import { TRACEABILITY_METADATA_KEYS } from '../a2a/extension-keys.js';
+} from './extract-traces.js';
+import { TRACEABILITY_METADATA_KEYS } from './extension-keys.js';
 import { indexPath } from '../model/field-path.js';
-import { repeatedCopiesOf } from '../a2a/repeated-traces.js';
-import { SseParser, type SseEvent } from '../a2a/sse-parser.js';
+import { repeatedCopiesOf } from './repeated-traces.js';
+import { SseParser, type SseEvent } from './sse-parser.js';
 import { CollectorError, IssueList, MAX_LISTED_ISSUES, type FieldIssue } from '../errors.js';
 import type { ReadWarning } from '../model/types.js';
 import { isObject } from '../model/json-value.js';

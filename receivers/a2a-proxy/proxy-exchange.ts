@@ -4,10 +4,10 @@
  * an inspector rewrote it), reads it for traces on the way, and settles on one outcome.
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
-import type { Extraction } from '../a2a/extract-traces.js';
-import type { ByteBudget } from '../ingest/byte-budget.js';
-import type { IngestContext } from '../ingest/trace-intake.js';
+import { TRACEABILITY_EXTENSION_URI } from '../../src/a2a/extension-keys.js';
+import type { Extraction } from '../../src/a2a/extract-traces.js';
+import type { ByteBudget } from '../../src/http/byte-budget.js';
+import type { IngestContext } from '../../src/accounting/trace-intake.js';
 import { AgentCardInspector, type CardOutcome } from './agent-card-inspector.js';
 import { JsonRpcMethodSniffer, type CardRequest } from './agent-card-requests.js';
 import { ClientResponseWriter } from './client-response-writer.js';

@@ -9,11 +9,11 @@
  * {@link ProxyExchange}.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { TRACEABILITY_EXTENSION_URI } from '../a2a/extension-keys.js';
-import { ByteBudget } from '../ingest/byte-budget.js';
-import { closeServer, listen, type ListenAddress } from '../ingest/http-listener.js';
-import { httpServerOptions, limitConnections } from '../ingest/http-server-limits.js';
-import { BurstLogger, silentLogger, type Logger } from '../telemetry/logger.js';
+import { TRACEABILITY_EXTENSION_URI } from '../../src/a2a/extension-keys.js';
+import { ByteBudget } from '../../src/http/byte-budget.js';
+import { closeServer, listen, type ListenAddress } from '../../src/http/http-listener.js';
+import { httpServerOptions, limitConnections } from '../../src/http/http-server-limits.js';
+import { BurstLogger, silentLogger, type Logger } from '../../src/telemetry/logger.js';
 import type { CardOutcome } from './agent-card-inspector.js';
 import { cardRequestOf } from './agent-card-requests.js';
 import { proxiedEndpointUrl } from './agent-card-rewrite.js';

@@ -3,9 +3,9 @@
  * config) and the collector parts it feeds.
  */
 import type { Registry } from 'prom-client';
-import type { HttpServerLimits } from '../ingest/http-server-limits.js';
-import type { TraceIntake } from '../ingest/trace-intake.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { HttpServerLimits } from '../../src/http/http-server-limits.js';
+import type { TraceIntake } from '../../src/accounting/trace-intake.js';
+import type { Logger } from '../../src/telemetry/logger.js';
 
 /** How a proxy runs. Every field is required; `proxyOptionsFromConfig` fills them from the config. */
 export interface A2AProxyOptions {

@@ -3,7 +3,7 @@
  * framing of a request body, the headers a request reaches the agent with, and which responses are
  * read for traces.
  */
-import { isEventStreamMediaType, isJsonMediaType } from '../http/media-types.js';
+import { isEventStreamMediaType, isJsonMediaType } from '../../src/http/media-types.js';
 import { contentTypeOf, headerListMembers, headerValues, withHeader, withListMember, withoutHeader, type RawHeaders } from './raw-headers.js';
 
 /** The `Via` protocol name the proxy identifies itself with (RFC 9110 §7.6.3). */
