@@ -5,7 +5,7 @@
 
 /** One problem with one field of an ingest payload or a config file. */
 export interface FieldIssue {
-  /** Where the problem is, as a JSONPath-like string (`steps[2].start_time`, `exporters.otlp.endpoint`); empty for the whole body. */
+  /** Where the problem is, in the notation of src/model/field-path.ts (`steps[2].start_time`, `exporters["otlp/jaeger"].endpoint`); empty for the whole body. */
   readonly path: string;
   /** Why the value was refused, in words a user can act on. */
   readonly reason: string;

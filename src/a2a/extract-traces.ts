@@ -4,12 +4,12 @@
  * placement trace-placements.ts walks (the same ones `strip_trace` removes), plus the envelope's context.
  */
 import type { FieldIssue } from '../errors.js';
-import { parseTimestamp } from '../model/timestamp.js';
-import type { ReadWarning } from '../model/types.js';
-import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../model/envelope-context.js';
-import { TIMESTAMP_METADATA_KEYS, TRACEPARENT_METADATA_KEY } from './extension-keys.js';
-import { isObject, nonEmptyString, type JsonObject } from '../model/json-value.js';
+import type { EnvelopeContext } from '../model/envelope-context.js';
 import { indexPath, propertyPath } from '../model/field-path.js';
+import { isObject, nonEmptyString, type JsonObject } from '../model/json-value.js';
+import { CappedList } from './capped-list.js';
+import { EnvelopeMarks, normalizeRole, normalizeState, stampOwnerOf } from './envelope-marks.js';
+import { TIMESTAMP_METADATA_KEYS, TRACEPARENT_METADATA_KEY } from './extension-keys.js';
 import { mergeRepeatedTraces } from './repeated-traces.js';
 import { walkA2a, type A2aObjectKind, type A2aVisitor, type MetadataOwner, type TracePlacement } from './trace-placements.js';
 
@@ -17,7 +17,7 @@ import { walkA2a, type A2aObjectKind, type A2aVisitor, type MetadataOwner, type 
 export interface ExtractedTrace {
   /** The trace value (already parsed when the envelope carried it as a JSON string). */
   readonly value: unknown;
-  /** Path of the value in the body (see json-path.ts), e.g. `result.metadata["trace"]`. */
+  /** Path of the value in the body (src/model/field-path.ts), e.g. `result.metadata["trace"]`. */
   readonly path: string;
   readonly context: EnvelopeContext;
 }
@@ -64,51 +64,6 @@ export const MAX_SEARCHED_LISTED = 50;
 export const MAX_RPC_ERRORS_KEPT = 50;
 
 /**
- * How many moments (span events) one envelope contributes, as OpenTelemetry's default span event
- * limit; a stream of thousands of status updates must not make one span unbounded.
- */
-export const MAX_ENVELOPE_MARKS = 128;
-
-/** How many envelope warnings are kept; the rest are counted in one last warning. */
-const MAX_ENVELOPE_WARNINGS = 20;
-
-const PROTO_TASK_STATES: readonly string[] = [
-  'unspecified',
-  'submitted',
-  'working',
-  'completed',
-  'failed',
-  'canceled',
-  'input-required',
-  'rejected',
-  'auth-required',
-];
-
-/** `TASK_STATE_INPUT_REQUIRED` (1.0), `input-required` (0.3) and the proto number 6 all read `input-required`. */
-function normalizeState(state: unknown): string | undefined {
-  if (typeof state === 'number') return PROTO_TASK_STATES[state];
-  if (typeof state !== 'string' || state === '') return undefined;
-  return state.toLowerCase().replace(/^task_state_/, '').replace(/_/g, '-');
-}
-
-/** `ROLE_AGENT` (1.0) and `agent` (0.3) both read `agent`. */
-function normalizeRole(role: unknown): string | undefined {
-  if (role === 1) return 'user';
-  if (role === 2) return 'agent';
-  if (typeof role !== 'string' || role === '') return undefined;
-  return role.toLowerCase().replace(/^role_/, '');
-}
-
-/** Who a timestamp-extension stamp belongs to. */
-type StampOwner = Omit<EnvelopeMark, 'time' | 'path' | 'state'> & { readonly source: Exclude<EnvelopeMarkSource, 'task_status'> };
-
-function stampOwnerOf({ kind, object, taskId }: MetadataOwner): StampOwner {
-  if (kind === 'message') return { source: 'message', taskId, messageId: nonEmptyString(object['messageId']), role: normalizeRole(object['role']) };
-  if (kind === 'artifact') return { source: 'artifact', taskId, artifactId: nonEmptyString(object['artifactId']), artifactName: nonEmptyString(object['name']) };
-  return { source: 'task', taskId };
-}
-
-/**
  * Collects the traces and the context of one envelope: one JSON-RPC response, one A2A object, or
  * every event of one stream (which share one context). Feed it with {@link add}, then
  * {@link finish}. Never throws on input.
@@ -117,17 +72,12 @@ export class EnvelopeExtractor {
   private isEnvelope = false;
   private readonly traces: Array<{ readonly value: unknown; readonly path: string }> = [];
   private readonly issues: FieldIssue[] = [];
-  private readonly rpcErrors: JsonRpcErrorReport[] = [];
-  private readonly searched: SearchedPlacement[] = [];
-  private searchedLeftOut = 0;
+  private readonly rpcErrors = new CappedList<JsonRpcErrorReport>(MAX_RPC_ERRORS_KEPT);
+  private readonly searched = new CappedList<SearchedPlacement>(MAX_SEARCHED_LISTED);
   private contextId: string | undefined;
   private taskId: string | undefined;
   private traceparent: { value: string; path: string } | undefined;
-  private readonly marks: EnvelopeMark[] = [];
-  private readonly markKeys = new Set<string>();
-  private marksLeftOut = 0;
-  private readonly warnings: ReadWarning[] = [];
-  private warningsLeftOut = 0;
+  private readonly marks = new EnvelopeMarks();
   /** The walk's reports, each into the list or the context it belongs to. */
   private readonly visitor: A2aVisitor = {
     placement: (placement) => this.takePlacement(placement),
@@ -151,14 +101,13 @@ export class EnvelopeExtractor {
 
   /** Records a place searched without finding a trace (for the "no trace" answer). */
   note(path: string, placement: string, outcome: string): void {
-    if (this.searched.length < MAX_SEARCHED_LISTED) this.searched.push({ path, placement, outcome });
-    else this.searchedLeftOut++;
+    this.searched.add({ path, placement, outcome });
   }
 
   /** Records an error reported outside JSON-RPC (an SSE `error` event that is not a JSON-RPC response). */
   addError(path: string, message: string): void {
     this.isEnvelope = true;
-    if (this.rpcErrors.length < MAX_RPC_ERRORS_KEPT) this.rpcErrors.push({ path, code: undefined, message });
+    this.rpcErrors.add({ path, code: undefined, message });
   }
 
   /** Marks the input as an envelope even when nothing in it was recognized (an event stream). */
@@ -168,27 +117,20 @@ export class EnvelopeExtractor {
 
   /** What was found; every trace carries the context of the whole envelope. */
   finish(): Extraction {
-    const warnings = [...this.warnings];
-    if (this.marksLeftOut > 0) {
-      warnings.push({ path: '', code: 'envelope_marks_truncated', message: `${this.marksLeftOut} more envelope timestamps beyond ${MAX_ENVELOPE_MARKS} were not recorded` });
-    }
-    if (this.warningsLeftOut > 0) {
-      warnings.push({ path: '', code: 'warnings_truncated', message: `${this.warningsLeftOut} more envelope warnings were not listed` });
-    }
     const context: EnvelopeContext = {
       contextId: this.contextId,
       taskId: this.taskId,
       traceparent: this.traceparent,
-      marks: [...this.marks],
-      warnings,
+      marks: this.marks.list(),
+      warnings: this.marks.warningsWithTotals(),
     };
     return {
       isEnvelope: this.isEnvelope,
       traces: mergeRepeatedTraces(this.traces).map(({ value, path }) => ({ value, path, context })),
       issues: [...this.issues],
-      rpcErrors: [...this.rpcErrors],
-      searched: [...this.searched],
-      searchedLeftOut: this.searchedLeftOut,
+      rpcErrors: this.rpcErrors.items(),
+      searched: this.searched.items(),
+      searchedLeftOut: this.searched.leftOut,
     };
   }
 
@@ -200,7 +142,7 @@ export class EnvelopeExtractor {
   private addRpcError(error: unknown, path: string): void {
     const code = isObject(error) && (typeof error['code'] === 'number' || typeof error['code'] === 'string') ? error['code'] : undefined;
     const message = isObject(error) && typeof error['message'] === 'string' ? error['message'] : JSON.stringify(error);
-    if (this.rpcErrors.length < MAX_RPC_ERRORS_KEPT) this.rpcErrors.push({ path, code, message });
+    this.rpcErrors.add({ path, code, message });
   }
 
   /** The first task id and context id seen are the envelope's (an Artifact names neither). */
@@ -213,7 +155,7 @@ export class EnvelopeExtractor {
   private readStatus(status: JsonObject, path: string, taskId: string | undefined, message: JsonObject | undefined): void {
     const timestamp = status['timestamp'];
     if (timestamp === undefined || timestamp === null) return;
-    this.addMark(timestamp, propertyPath(path, 'timestamp'), {
+    this.marks.add(timestamp, propertyPath(path, 'timestamp'), {
       source: 'task_status',
       taskId,
       state: normalizeState(status['state']),
@@ -226,7 +168,7 @@ export class EnvelopeExtractor {
   private readMetadataContext(metadata: JsonObject, path: string, owner: MetadataOwner): void {
     const stampOwner = stampOwnerOf(owner);
     for (const key of TIMESTAMP_METADATA_KEYS) {
-      if (Object.hasOwn(metadata, key)) this.addMark(metadata[key], propertyPath(path, key), stampOwner);
+      if (Object.hasOwn(metadata, key)) this.marks.add(metadata[key], propertyPath(path, key), stampOwner);
     }
     const traceparent = metadata[TRACEPARENT_METADATA_KEY];
     if (this.traceparent === undefined && typeof traceparent === 'string') {
@@ -234,27 +176,6 @@ export class EnvelopeExtractor {
     }
   }
 
-  private addMark(value: unknown, path: string, mark: Omit<EnvelopeMark, 'time' | 'path'>): void {
-    const time = typeof value === 'string' ? parseTimestamp(value) : undefined;
-    if (time === undefined) {
-      const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : JSON.stringify(value)?.slice(0, 64);
-      if (this.warnings.length < MAX_ENVELOPE_WARNINGS) {
-        this.warnings.push({ path, code: 'envelope_timestamp_invalid', message: `not an RFC 3339 timestamp: ${shown ?? 'undefined'}; ignored` });
-      } else {
-        this.warningsLeftOut++;
-      }
-      return;
-    }
-    // The final Task repeats the last status and the history of the stream before it.
-    const key = JSON.stringify([mark.source, time.raw, mark.state, mark.taskId, mark.messageId, mark.role, mark.artifactId]);
-    if (this.markKeys.has(key)) return;
-    if (this.marks.length >= MAX_ENVELOPE_MARKS) {
-      this.marksLeftOut++;
-      return;
-    }
-    this.markKeys.add(key);
-    this.marks.push({ ...mark, time, path });
-  }
 }
 
 /**

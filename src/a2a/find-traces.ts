@@ -14,6 +14,7 @@ import {
   type JsonRpcErrorReport,
   type SearchedPlacement,
 } from './extract-traces.js';
+import { CappedList } from './capped-list.js';
 import { TRACEABILITY_METADATA_KEYS } from './extension-keys.js';
 import { indexPath } from '../model/field-path.js';
 import { repeatedCopiesOf } from './repeated-traces.js';
@@ -70,10 +71,10 @@ function describeError(error: JsonRpcErrorReport): string {
 class Findings {
   private readonly candidates: TraceCandidate[] = [];
   private readonly issues = new IssueList();
-  private readonly rpcErrors: JsonRpcErrorReport[] = [];
-  private rpcErrorsLeftOut = 0;
-  private readonly searched: SearchedPlacement[] = [];
-  private searchedLeftOut = 0;
+  private readonly rpcErrors = new CappedList<JsonRpcErrorReport>(MAX_LISTED_ISSUES);
+  private readonly searched = new CappedList<SearchedPlacement>(MAX_SEARCHED_LISTED);
+  /** Places the extractions searched past their own bound, counted only. */
+  private searchedLeftOutByExtractions = 0;
 
   addBare(value: unknown, path: string): void {
     this.candidates.push({ value, path });
@@ -84,15 +85,9 @@ class Findings {
       for (const copy of repeatedCopiesOf(trace)) this.candidates.push({ value: copy.value, path: copy.path, envelope: trace.context });
     }
     for (const issue of extraction.issues) this.issues.add(issue);
-    for (const error of extraction.rpcErrors) {
-      if (this.rpcErrors.length < MAX_LISTED_ISSUES) this.rpcErrors.push(error);
-      else this.rpcErrorsLeftOut++;
-    }
-    for (const place of extraction.searched) {
-      if (this.searched.length < MAX_SEARCHED_LISTED) this.searched.push(place);
-      else this.searchedLeftOut++;
-    }
-    this.searchedLeftOut += extraction.searchedLeftOut;
+    for (const error of extraction.rpcErrors) this.rpcErrors.add(error);
+    for (const place of extraction.searched) this.searched.add(place);
+    this.searchedLeftOutByExtractions += extraction.searchedLeftOut;
   }
 
   /** Adds one array element: a bare trace, an envelope, or a value the reader will refuse by field. */
@@ -114,15 +109,16 @@ class Findings {
   settle(): FoundTraces {
     const candidates = this.candidates;
     if (candidates.length === 0 && this.issues.count === 0) {
-      if (this.rpcErrors.length > 0) throw this.errorResponseRefusal();
+      if (this.rpcErrors.items().length > 0) throw this.errorResponseRefusal();
       throw this.noTraceRefusal();
     }
-    const warnings: ReadWarning[] = this.rpcErrors.slice(0, MAX_BODY_WARNINGS).map((error) => ({
+    const rpcErrors = this.rpcErrors.items();
+    const warnings: ReadWarning[] = rpcErrors.slice(0, MAX_BODY_WARNINGS).map((error) => ({
       path: error.path,
       code: 'jsonrpc_error',
       message: `${describeError(error)}; the traces found beside it were accepted`,
     }));
-    const warningsLeftOut = this.rpcErrors.length + this.rpcErrorsLeftOut - warnings.length;
+    const warningsLeftOut = rpcErrors.length + this.rpcErrors.leftOut - warnings.length;
     if (warningsLeftOut > 0) {
       warnings.push({ path: '', code: 'warnings_truncated', message: `${warningsLeftOut} more JSON-RPC error responses beside the traces were not listed` });
     }
@@ -130,19 +126,19 @@ class Findings {
   }
 
   private errorResponseRefusal(): CollectorError {
-    const [first] = this.rpcErrors as [JsonRpcErrorReport, ...JsonRpcErrorReport[]];
-    const total = this.rpcErrors.length + this.rpcErrorsLeftOut;
+    const rpcErrors = this.rpcErrors.items();
+    const [first] = rpcErrors as [JsonRpcErrorReport, ...JsonRpcErrorReport[]];
+    const total = rpcErrors.length + this.rpcErrors.leftOut;
     const more = total > 1 ? ` (and ${total - 1} more error responses)` : '';
-    const issues = IssueList.of(this.rpcErrors.map((error) => ({ path: error.path, reason: `no trace in an error response: ${describeError(error)}` })));
-    issues.countMore(this.rpcErrorsLeftOut);
+    const issues = IssueList.of(rpcErrors.map((error) => ({ path: error.path, reason: `no trace in an error response: ${describeError(error)}` })));
+    issues.countMore(this.rpcErrors.leftOut);
     return new CollectorError('A2A_ERR_INVALID_TRACE', `no trace in an error response: ${describeError(first)}${more}`, issues);
   }
 
   private noTraceRefusal(): CollectorError {
     const keys = TRACEABILITY_METADATA_KEYS.map((key) => JSON.stringify(key)).join(', ');
-    const listed = this.searched.slice(0, MAX_SEARCHED_LISTED);
-    const issues: FieldIssue[] = listed.map((place) => ({ path: place.path, reason: `${place.placement}: ${place.outcome}` }));
-    const leftOut = this.searchedLeftOut + this.searched.length - listed.length;
+    const issues: FieldIssue[] = this.searched.items().map((place) => ({ path: place.path, reason: `${place.placement}: ${place.outcome}` }));
+    const leftOut = this.searchedLeftOutByExtractions + this.searched.leftOut;
     if (leftOut > 0) issues.push({ path: '', reason: `${leftOut} more places searched without a trace` });
     if (issues.length === 0) issues.push({ path: '', reason: 'the envelope holds no A2A object to search' });
     return new CollectorError(

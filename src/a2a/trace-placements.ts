@@ -3,7 +3,7 @@
  * travels", "Envelopes"): a walk over a JSON-RPC response, or a Task, Message, Artifact or task
  * event of protocol 0.3 (`kind` shapes and the proto-JSON of HTTP+JSON) or 1.0 (oneof wrappers),
  * that reports every trace placement with its path, its value and the member to delete to remove
- * it. Extraction (extract-traces.ts) and `strip_trace` (proxy/strip-trace.ts) both walk with it,
+ * it. Extraction (extract-traces.ts) and `strip_trace` (receivers/a2a-proxy/strip-trace.ts) both walk with it,
  * so what one reads is exactly what the other removes.
  */
 import { STRICT_TRACEABILITY_METADATA_KEYS, TRACEABILITY_METADATA_KEYS } from './extension-keys.js';
@@ -13,7 +13,7 @@ import { indexPath, propertyPath } from '../model/field-path.js';
 /** One step from a value into one of its members: an object key or an array index. */
 export type PathSegment = string | number;
 
-/** Where a value is: its path as reported (json-path.ts notation), and the members leading to it from the walked value. */
+/** Where a value is: its path as reported (field-path.ts notation), and the members leading to it from the walked value. */
 export interface Location {
   readonly path: string;
   readonly segments: readonly PathSegment[];
