@@ -1,6 +1,7 @@
 /**
- * @module Coded error catalog: every error the collector reports to a user carries a stable code
- * documented in docs/errors.md (a test keeps the two in sync).
+ * @module The error codes and what carries them: every error the collector reports to a user has a
+ * stable code documented in docs/errors.md (a test keeps the two in sync), its HTTP status, and its
+ * field issues. The messages are worded in one place, src/error-catalog.ts.
  */
 
 /** One problem with one field of an ingest payload or a config file. */

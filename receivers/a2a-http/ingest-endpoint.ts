@@ -9,6 +9,7 @@ import type { Logger } from '../../src/telemetry/logger.js';
 import type { RejectReason, SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { isEventStreamMediaType, isJsonMediaType, isUnlabelledMediaType, JSON_MEDIA_TYPE } from '../../src/http/media-types.js';
 import type { AcceptedTrace, TraceIntake } from '../../src/accounting/trace-intake.js';
+import * as errors from '../../src/error-catalog.js';
 
 /** Path of the ingest endpoint. */
 export const INGEST_PATH = '/v1/a2a/traces';
@@ -71,14 +72,11 @@ export class IngestEndpoint {
   admit(request: IngestRequest): string {
     // The auth scheme name is case-insensitive (RFC 9110 §11.1); the token is not.
     if (this.options.authToken !== undefined && /^bearer +(.*)$/i.exec(request.authorization?.trim() ?? '')?.[1] !== this.options.authToken) {
-      throw new CollectorError('A2A_ERR_UNAUTHORIZED', 'missing or wrong bearer token');
+      throw errors.unauthorized();
     }
     const mediaType = request.contentType ?? JSON_MEDIA_TYPE;
     if (!isJsonMediaType(mediaType) && !isEventStreamMediaType(mediaType) && !isUnlabelledMediaType(mediaType)) {
-      throw new CollectorError(
-        'A2A_ERR_UNSUPPORTED_MEDIA_TYPE',
-        `content type ${mediaType} is not accepted; send application/json, or text/event-stream for a stream transcript`,
-      );
+      throw errors.unsupportedMediaType(mediaType);
     }
     return mediaType;
   }
@@ -96,7 +94,7 @@ export class IngestEndpoint {
       await this.intake.durable();
     } catch (error) {
       this.logger.log('error', 'spool write failed', { error: (error as Error).message });
-      throw new CollectorError('A2A_ERR_SPOOL_UNAVAILABLE', 'the spool could not be written; retry later', [], 5);
+      throw errors.spoolUnavailable(5);
     }
     let stepCount = 0;
     for (const trace of accepted) stepCount += trace.stepCount;
@@ -105,7 +103,7 @@ export class IngestEndpoint {
 
   /** Counts a refused ingest request and returns the error to answer with (unknown errors are logged and become 500). */
   refuse(error: unknown): CollectorError {
-    const known = error instanceof CollectorError ? error : new CollectorError('A2A_ERR_INTERNAL', 'internal error; the request was not accepted');
+    const known = error instanceof CollectorError ? error : errors.internal();
     if (!(error instanceof CollectorError)) {
       this.logger.log('error', 'unhandled error in ingest', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }

@@ -6,26 +6,16 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { CollectorError } from '../../src/errors.js';
+import type { CollectorError } from '../../src/errors.js';
 import type { ByteBudget } from '../../src/http/byte-budget.js';
+import * as errors from '../../src/error-catalog.js';
 
 /** Seconds a client refused for want of body budget is asked to wait: bodies in flight end within a request timeout. */
 export const BODY_BUDGET_RETRY_AFTER_SECONDS = 1;
 
-function tooLarge(maxBytes: number): CollectorError {
-  return new CollectorError('A2A_ERR_BODY_TOO_LARGE', `request body is larger than ${maxBytes} bytes`);
-}
-
 function overBudget(budget: ByteBudget, bytes: number): CollectorError {
-  if (bytes > budget.capacityBytes) {
-    return new CollectorError('A2A_ERR_BODY_TOO_LARGE', `request body is larger than the ${budget.capacityBytes} bytes all bodies in flight may hold (server.max_in_flight_body_bytes)`);
-  }
-  return new CollectorError(
-    'A2A_ERR_QUEUE_FULL',
-    `the bodies being read hold server.max_in_flight_body_bytes (${budget.capacityBytes} bytes); retry later`,
-    [],
-    BODY_BUDGET_RETRY_AFTER_SECONDS,
-  );
+  if (bytes > budget.capacityBytes) return errors.bodyOverInFlightBudget(budget.capacityBytes);
+  return errors.inFlightBudgetFull(budget.capacityBytes, BODY_BUDGET_RETRY_AFTER_SECONDS);
 }
 
 /**
@@ -42,7 +32,7 @@ export function readIncomingText(incoming: IncomingMessage, maxBytes: number, bu
   const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
     incoming.resume();
-    return Promise.reject(tooLarge(maxBytes));
+    return Promise.reject(errors.bodyTooLarge(maxBytes));
   }
   const declaredLength = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
   let reserved = 0;
@@ -74,7 +64,7 @@ export function readIncomingText(incoming: IncomingMessage, maxBytes: number, bu
     incoming.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        refuse(tooLarge(maxBytes));
+        refuse(errors.bodyTooLarge(maxBytes));
         return;
       }
       if (budget !== undefined && size > reserved) {
@@ -104,8 +94,8 @@ export async function readBodyText(c: Context, maxBytes: number, budget?: ByteBu
     return readIncomingText((env as { incoming: IncomingMessage }).incoming, maxBytes, budget);
   }
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (declared > maxBytes) throw errors.bodyTooLarge(maxBytes);
   const buffer = await c.req.arrayBuffer();
-  if (buffer.byteLength > maxBytes) throw tooLarge(maxBytes);
+  if (buffer.byteLength > maxBytes) throw errors.bodyTooLarge(maxBytes);
   return Buffer.from(buffer).toString('utf8');
 }

@@ -18,7 +18,8 @@ import type { CardOutcome } from './agent-card-inspector.js';
 import { cardRequestOf } from './agent-card-requests.js';
 import { proxiedEndpointUrl } from './agent-card-rewrite.js';
 import { activateExtension } from './extension-activation.js';
-import { errorText, sendGatewayError, timeoutMessage, unreachableMessage } from './gateway-errors.js';
+import * as errors from '../../src/error-catalog.js';
+import { errorText, sendGatewayError } from './gateway-errors.js';
 import { upstreamRequestHeaders } from './http-messages.js';
 import { ProxyExchange, type CardPlan } from './proxy-exchange.js';
 import { ProxyIntake } from './proxy-intake.js';
@@ -173,12 +174,12 @@ export class A2AProxy {
   private gatewayTimeout(response: ServerResponse, phase: UpstreamTimeout): void {
     const millis = phase === 'response' ? this.options.responseTimeoutMillis : this.options.idleTimeoutMillis;
     this.unreachableLog.log('warn', 'proxy: agent timed out', { upstream: this.upstream.url.href, phase, timeoutMillis: millis });
-    sendGatewayError(response, 504, timeoutMessage(this.upstream.url.href, phase, millis));
+    sendGatewayError(response, 504, errors.upstreamTimedOut(this.upstream.url.href, phase, millis));
   }
 
   /** Answers 502 for an agent that cannot be reached; cuts a response already started. */
   private badGateway(response: ServerResponse, error: unknown): void {
     this.unreachableLog.log('warn', 'proxy: agent unreachable', { upstream: this.upstream.url.href, error: errorText(error) });
-    sendGatewayError(response, 502, unreachableMessage(this.upstream.url.href, error));
+    sendGatewayError(response, 502, errors.upstreamUnreachable(this.upstream.url.href, errorText(error)));
   }
 }

@@ -6,10 +6,10 @@
  */
 import { Collector, type CollectorDependencies, type ListenAddress } from '../../src/collector.js';
 import type { CollectorConfig } from '../../src/config/load-config.js';
-import { CollectorError } from '../../src/errors.js';
 import { serverLimitsFromConfig } from '../../src/http/http-server-limits.js';
 import { A2AProxy } from './a2a-proxy.js';
 import type { A2AProxyOptions } from './proxy-options.js';
+import * as errors from '../../src/error-catalog.js';
 
 /**
  * The proxy options a validated config asks for.
@@ -18,7 +18,7 @@ import type { A2AProxyOptions } from './proxy-options.js';
 export function proxyOptionsFromConfig(config: CollectorConfig): A2AProxyOptions {
   const proxy = config.proxy;
   if (proxy === undefined) {
-    throw new CollectorError('CFG_ERR_INVALID', 'invalid configuration (1 problem)', [
+    throw errors.invalidConfig([
       { path: 'proxy.upstream', reason: 'the proxy needs the URL of the A2A agent it fronts (--upstream URL, or proxy.upstream in the config file)' },
     ]);
   }

@@ -19,9 +19,11 @@ import { TRACEABILITY_METADATA_KEYS } from './extension-keys.js';
 import { indexPath } from '../model/field-path.js';
 import { repeatedCopiesOf } from './repeated-traces.js';
 import { SseParser, type SseEvent } from './sse-parser.js';
-import { CollectorError, IssueList, MAX_LISTED_ISSUES, type FieldIssue } from '../errors.js';
+import type { CollectorError} from '../errors.js';
+import { IssueList, MAX_LISTED_ISSUES, type FieldIssue } from '../errors.js';
 import type { ReadWarning } from '../model/types.js';
 import { isObject } from '../model/json-value.js';
+import * as errors from '../error-catalog.js';
 
 /** A value that should be a ResponseTrace, and where it was found. */
 export interface TraceCandidate {
@@ -129,10 +131,9 @@ class Findings {
     const rpcErrors = this.rpcErrors.items();
     const [first] = rpcErrors as [JsonRpcErrorReport, ...JsonRpcErrorReport[]];
     const total = rpcErrors.length + this.rpcErrors.leftOut;
-    const more = total > 1 ? ` (and ${total - 1} more error responses)` : '';
     const issues = IssueList.of(rpcErrors.map((error) => ({ path: error.path, reason: `no trace in an error response: ${describeError(error)}` })));
     issues.countMore(this.rpcErrors.leftOut);
-    return new CollectorError('A2A_ERR_INVALID_TRACE', `no trace in an error response: ${describeError(first)}${more}`, issues);
+    return errors.onlyErrorResponses(describeError(first), total, issues);
   }
 
   private noTraceRefusal(): CollectorError {
@@ -141,12 +142,7 @@ class Findings {
     const leftOut = this.searchedLeftOutByExtractions + this.searched.leftOut;
     if (leftOut > 0) issues.push({ path: '', reason: `${leftOut} more places searched without a trace` });
     if (issues.length === 0) issues.push({ path: '', reason: 'the envelope holds no A2A object to search' });
-    return new CollectorError(
-      'A2A_ERR_NO_TRACE_IN_ENVELOPE',
-      'no ResponseTrace in the A2A envelope: searched the metadata of Tasks, status and artifact updates, Messages ' +
-        `(status messages and history too) and Artifacts under the keys ${keys}, and data and text parts`,
-      issues,
-    );
+    return errors.noTraceInEnvelope(keys, issues);
   }
 }
 
@@ -159,14 +155,14 @@ class Findings {
 export function findTraces(body: unknown): FoundTraces {
   const findings = new Findings();
   if (Array.isArray(body)) {
-    if (body.length === 0) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'empty array: no trace to ingest', [{ path: '', reason: 'empty array' }]);
+    if (body.length === 0) throw errors.noTraceToIngest('array');
     (body as unknown[]).forEach((value, index) => findings.addElement(value, indexPath('', index)));
     return findings.settle();
   }
   if (isObject(body)) {
     const traces: unknown = body['traces'];
     if (Array.isArray(traces)) {
-      if (traces.length === 0) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'empty "traces": no trace to ingest', [{ path: 'traces', reason: 'empty array' }]);
+      if (traces.length === 0) throw errors.noTraceToIngest('traces');
       (traces as unknown[]).forEach((value, index) => findings.addElement(value, indexPath('traces', index)));
       return findings.settle();
     }
@@ -177,7 +173,7 @@ export function findTraces(body: unknown): FoundTraces {
       return findings.settle();
     }
   }
-  throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body is not a ResponseTrace', [{ path: '', reason: NOT_A_TRACE }]);
+  throw errors.notATrace(NOT_A_TRACE);
 }
 
 /**
@@ -188,7 +184,7 @@ export function findTraces(body: unknown): FoundTraces {
 export function findTracesInEventStream(text: string): FoundTraces {
   const extraction = extractTracesFromEventStream(eventsOf(text));
   if (extraction.invalidEvents.length > 0) {
-    throw new CollectorError('A2A_ERR_INVALID_JSON', 'events of the event stream are not valid JSON', IssueList.of(extraction.invalidEvents));
+    throw errors.invalidEvents(IssueList.of(extraction.invalidEvents));
   }
   const findings = new Findings();
   findings.addExtraction(extraction);

@@ -8,7 +8,7 @@ import type { EnvelopeContext } from '../model/envelope-context.js';
 import type { Extraction } from '../a2a/extract-traces.js';
 import { looksLikeEventStream } from '../a2a/sse-parser.js';
 import { mergeRepeatedTraces } from '../a2a/repeated-traces.js';
-import { CollectorError, IssueList } from '../errors.js';
+import { IssueList } from '../errors.js';
 import { parseTraceParent, toOtelTraceId } from '../mapping/ids.js';
 import { passThroughAttributeName } from '../mapping/attribute-names.js';
 import { SpanMapper, type MappingOptions } from '../mapping/to-readable-spans.js';
@@ -23,6 +23,7 @@ import type { CollectorConfig } from '../config/load-config.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { COLLECTOR_VERSION } from '../version.js';
 import { findTraces, findTracesInEventStream, findTracesInExtraction, type FoundTraces, type TraceCandidate } from '../a2a/find-traces.js';
+import * as errors from '../error-catalog.js';
 
 /**
  * Runs `work`, turning a stack overflow into a 400: JSON that parses can still nest too deeply for
@@ -34,9 +35,7 @@ function refuseStackOverflow<T>(work: () => T): T {
     return work();
   } catch (error) {
     if (isStackOverflow(error)) {
-      throw new CollectorError('A2A_ERR_NESTING_TOO_DEEP', 'the body nests objects or arrays too deeply to read', [
-        { path: '', reason: 'nested too deeply' },
-      ]);
+      throw errors.nestedTooDeeplyToRead();
     }
     throw error;
   }
@@ -154,7 +153,7 @@ export class TraceIntake {
       body = JSON.parse(text);
     } catch (error) {
       if (looksLikeEventStream(text)) return this.ingestEventStream(text, context);
-      throw new CollectorError('A2A_ERR_INVALID_JSON', 'the body is not valid JSON', [{ path: '', reason: (error as Error).message }]);
+      throw errors.invalidJson((error as Error).message);
     }
     return this.ingest(body, context);
   }
@@ -195,7 +194,7 @@ export class TraceIntake {
       const result = readResponseTraceInto(candidate.value, candidate.path, this.readLimits, issues);
       if (result !== undefined) readCopies.set(candidate, result);
     }
-    if (issues.count > 0) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body holds invalid traces; nothing was accepted', issues);
+    if (issues.count > 0) throw errors.invalidTraces(issues);
     const read: IntakeTrace[] = [];
     for (const candidate of merged) {
       const result = readCopies.get(candidate) as ReadResult;

@@ -5,12 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { CollectorError, type FieldIssue } from '../errors.js';
+import type { FieldIssue } from '../errors.js';
 import type { ExporterFactory, ExporterHelperSettings } from '../fan-out/exporter-factory.js';
 import { configFromEnvironment, otlpSettingsFromEnvironment, type ConfigOverlay } from './environment.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
 import { fieldPath, propertyPath } from '../model/field-path.js';
 import { isObject } from '../model/json-value.js';
+import * as errors from '../error-catalog.js';
 
 /** One exporter after validation. */
 export interface ExporterConfig {
@@ -77,7 +78,7 @@ export function validateConfig(raw: unknown, factories: ReadonlyMap<string, Expo
   }
 
   if (issues.length > 0 || !parsed.success) {
-    throw new CollectorError('CFG_ERR_INVALID', `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
+    throw errors.invalidConfig(issues);
   }
   return deepFreeze({ ...parsed.data, exporters });
 }
@@ -97,13 +98,13 @@ export async function readConfigFile(path: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CollectorError('CFG_ERR_FILE', `cannot read config file ${path}: ${(error as Error).message}`, [{ path: '', reason: (error as Error).message }]);
+    throw errors.configUnreadable(path, (error as Error).message);
   }
   try {
     const value: unknown = parseYaml(text);
     return value ?? {};
   } catch (error) {
-    throw new CollectorError('CFG_ERR_FILE', `config file ${path} is not valid YAML`, [{ path: '', reason: (error as Error).message }]);
+    throw errors.configNotYaml(path, (error as Error).message);
   }
 }
 

@@ -7,13 +7,13 @@
  * every in-process consumer.
  */
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { CollectorError } from '../errors.js';
 import { SpoolFeed, type RecordDecoder } from '../spool/spool-feed.js';
 import type { Spool } from '../spool/spool.js';
 import { BurstLogger, type Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { QueuedExporter } from './queued-exporter.js';
 import { estimateSpansBytes } from './span-size.js';
+import * as errors from '../error-catalog.js';
 
 /** What a batch of spans came from, written to the spool as one record so that it can be replayed. */
 export interface SpoolSource {
@@ -130,12 +130,7 @@ export class Pipeline implements SpanConsumer {
     if (feeds !== undefined && source !== undefined && spool !== undefined && this.queued.length > 0) {
       record = source.toRecord();
       if (!spool.hasRoomFor(record.length)) {
-        throw new CollectorError(
-          'A2A_ERR_SPOOL_FULL',
-          `the spool holds spool.max_bytes (${spool.capacityBytes}) of records an exporter has not delivered; retry later`,
-          [],
-          this.retryAfterSeconds,
-        );
+        throw errors.spoolFull(spool.capacityBytes, this.retryAfterSeconds);
       }
     } else {
       this.admitToQueues(bytes);
@@ -159,18 +154,10 @@ export class Pipeline implements SpanConsumer {
     for (const queue of this.queued) {
       // More than the queue can ever hold: retrying cannot help, so this is no 503.
       if (bytes > queue.capacityBytes) {
-        throw new CollectorError(
-          'A2A_ERR_BODY_TOO_LARGE',
-          `the request's spans (about ${bytes} bytes) exceed exporter ${queue.name}'s queue (sending_queue.queue_size_bytes ${queue.capacityBytes}); send fewer traces per request`,
-        );
+        throw errors.spansOverQueue(bytes, queue.name, queue.capacityBytes);
       }
       if (!queue.hasRoomFor(bytes)) {
-        throw new CollectorError(
-          'A2A_ERR_QUEUE_FULL',
-          `exporter ${queue.name} is behind and its queue is full; retry later`,
-          [],
-          this.retryAfterSeconds,
-        );
+        throw errors.queueFull(queue.name, this.retryAfterSeconds);
       }
     }
   }

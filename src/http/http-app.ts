@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from '../../receivers/a2a-http/ingest-endpoint.js';
 import type { ByteBudget } from './byte-budget.js';
 import { readBodyText } from '../../receivers/a2a-http/read-body.js';
+import * as errors from '../error-catalog.js';
 
 /** What the HTTP API is built from. */
 export interface HttpAppOptions {
@@ -35,12 +36,12 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.onError((error, c) => {
     if (c.req.method === 'POST' && c.req.path === INGEST_PATH) return errorResponse(c, endpoint.refuse(error));
     const known =
-      error instanceof CollectorError ? error : new CollectorError('A2A_ERR_INTERNAL', 'internal error; the request was not accepted');
+      error instanceof CollectorError ? error : errors.internal();
     if (!(error instanceof CollectorError)) logger.log('error', 'unhandled error in request', { path: c.req.path, error: String(error.stack ?? error) });
     return errorResponse(c, known);
   });
 
-  app.notFound((c) => errorResponse(c, new CollectorError('A2A_ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => errorResponse(c, errors.noRoute(c.req.method, c.req.path)));
 
   // The same endpoint the node:http fast path serves (node-listener.ts); this route serves app.request().
   app.post(INGEST_PATH, async (c) => {

@@ -4,12 +4,13 @@
  * warning. It never throws anything but a {@link CollectorError}.
  */
 import type { z } from 'zod';
-import { CollectorError, IssueList } from '../errors.js';
+import { IssueList } from '../errors.js';
 import { fieldPath, indexPath, propertyPath } from './field-path.js';
 import { readError } from './read-error.js';
 import { NOT_A_STEP_OBJECT, NOT_A_TRACE_OBJECT, RawStepSchema, RawTraceSchema, type RawStep, type RawTrace } from './schema.js';
 import { parseTimestamp } from './timestamp.js';
 import type { A2AStep, A2ATrace, CallKind, ReadWarning, TraceTimestamp } from './types.js';
+import * as errors from '../error-catalog.js';
 
 /** Limits applied while reading. */
 export interface ReadLimits {
@@ -163,11 +164,7 @@ class TraceReader {
   /** @throws CollectorError `A2A_ERR_NESTING_TOO_DEEP` past the limit. */
   private checkNestingDepth(depth: number, path: string): void {
     if (depth <= this.maxNestingDepth) return;
-    throw new CollectorError(
-      'A2A_ERR_NESTING_TOO_DEEP',
-      `nested response traces go deeper than ${this.maxNestingDepth} levels`,
-      [{ path, reason: `nesting depth exceeds the limit of ${this.maxNestingDepth}` }],
-    );
+    throw errors.nestingTooDeep(this.maxNestingDepth, path);
   }
 
   private parseTrace(value: unknown, path: string): RawTrace | undefined {
@@ -462,6 +459,6 @@ export function readResponseTraceInto(value: unknown, basePath: string, limits: 
 export function readResponseTrace(value: unknown, basePath: string, limits: ReadLimits): ReadResult {
   const issues = new IssueList();
   const result = readResponseTraceInto(value, basePath, limits, issues);
-  if (result === undefined) throw new CollectorError('A2A_ERR_INVALID_TRACE', 'the body is not a valid ResponseTrace', issues);
+  if (result === undefined) throw errors.invalidTrace(issues);
   return result;
 }

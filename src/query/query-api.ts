@@ -4,7 +4,7 @@
  * hex id or A2A trace id) and `GET /`.
  */
 import type { Hono } from 'hono';
-import { CollectorError } from '../errors.js';
+import * as errors from '../error-catalog.js';
 import type { TraceStore } from '../store/trace-store.js';
 import { indexPage } from './index-page.js';
 
@@ -13,7 +13,7 @@ const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
 
 function storeOrRefuse(store: TraceStore | undefined): TraceStore {
-  if (store === undefined) throw new CollectorError('A2A_ERR_NOT_FOUND', 'the trace store is disabled');
+  if (store === undefined) throw errors.storeDisabled();
   return store;
 }
 
@@ -27,7 +27,7 @@ export function registerQueryRoutes(app: Hono, store: TraceStore | undefined): v
   app.get('/api/traces/:id', (c) => {
     const id = c.req.param('id');
     const trace = storeOrRefuse(store).get(id);
-    if (trace === undefined) throw new CollectorError('A2A_ERR_NOT_FOUND', `no trace with id ${JSON.stringify(id)} in the store`);
+    if (trace === undefined) throw errors.noSuchTrace(id);
     return c.json(trace);
   });
 

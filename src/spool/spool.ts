@@ -6,8 +6,8 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { CollectorError } from '../errors.js';
 import { SegmentLog, writeFileAtomically, type FsyncMode, type LogRecord, type OpenReport } from './segment-log.js';
+import * as errors from '../error-catalog.js';
 
 /** Settings of the spool. */
 export interface SpoolOptions {
@@ -182,7 +182,7 @@ export class Spool {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = Number(readFileSync(path, 'utf8').trim());
         if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
-          throw new CollectorError('CFG_ERR_SPOOL_LOCKED', `spool directory ${this.options.directory} is in use by process ${holder}; give each collector its own spool.directory`);
+          throw errors.spoolLocked(this.options.directory, holder);
         }
         // The holder died (kill -9 leaves its lock behind): take the directory over.
         unlinkSync(path);
