@@ -5,7 +5,7 @@
  */
 import { isObject } from '../../src/model/json-value.js';
 import { indexPath } from '../../src/model/field-path.js';
-import { walkA2a, type PathSegment, type TracePlacement } from '../../src/a2a/trace-placements.js';
+import { walkA2A, type PathSegment, type TracePlacement } from '../../src/a2a/trace-placements.js';
 
 /** What {@link stripTraces} did. */
 export interface StripResult {
@@ -78,9 +78,9 @@ export function stripTraces(value: unknown): StripResult {
   const visitor = { placement: (placement: TracePlacement): void => void placements.push(placement) };
   if (Array.isArray(value)) {
     const elements: readonly unknown[] = value;
-    elements.forEach((element, index) => walkA2a(element, visitor, { path: indexPath('', index), segments: [index] }));
+    elements.forEach((element, index) => walkA2A(element, visitor, { path: indexPath('', index), segments: [index] }));
   } else {
-    walkA2a(value, visitor);
+    walkA2A(value, visitor);
   }
   if (placements.length === 0) return { value, removed: 0, emptiedEvent: false };
   return {

@@ -11,7 +11,7 @@ import { CappedList } from './capped-list.js';
 import { EnvelopeMarks, normalizeRole, normalizeState, stampOwnerOf } from './envelope-marks.js';
 import { TIMESTAMP_METADATA_KEYS, TRACEPARENT_METADATA_KEY } from './extension-keys.js';
 import { mergeRepeatedTraces } from './repeated-traces.js';
-import { walkA2a, type A2aObjectKind, type A2aVisitor, type MetadataOwner, type TracePlacement } from './trace-placements.js';
+import { walkA2A, type A2AObjectKind, type A2AVisitor, type MetadataOwner, type TracePlacement } from './trace-placements.js';
 
 /** A value that should be a ResponseTrace, where it was found, and the envelope around it. */
 export interface ExtractedTrace {
@@ -79,7 +79,7 @@ export class EnvelopeExtractor {
   private traceparent: { value: string; path: string } | undefined;
   private readonly marks = new EnvelopeMarks();
   /** The walk's reports, each into the list or the context it belongs to. */
-  private readonly visitor: A2aVisitor = {
+  private readonly visitor: A2AVisitor = {
     placement: (placement) => this.takePlacement(placement),
     searched: (path, placement, outcome) => this.note(path, placement, outcome),
     rpcError: (error, path) => this.addRpcError(error, path),
@@ -94,7 +94,7 @@ export class EnvelopeExtractor {
    * when the value has none of these shapes.
    */
   add(value: unknown, path = ''): boolean {
-    const recognized = walkA2a(value, this.visitor, { path, segments: [] });
+    const recognized = walkA2A(value, this.visitor, { path, segments: [] });
     if (recognized) this.isEnvelope = true;
     return recognized;
   }
@@ -146,7 +146,7 @@ export class EnvelopeExtractor {
   }
 
   /** The first task id and context id seen are the envelope's (an Artifact names neither). */
-  private noteIds(kind: A2aObjectKind, object: JsonObject, taskId: string | undefined): void {
+  private noteIds(kind: A2AObjectKind, object: JsonObject, taskId: string | undefined): void {
     if (kind === 'artifact') return;
     this.taskId ??= taskId;
     this.contextId ??= nonEmptyString(object['contextId']);

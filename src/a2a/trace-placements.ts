@@ -23,7 +23,7 @@ export interface Location {
 export const ROOT_LOCATION: Location = { path: '', segments: [] };
 
 /** The kinds of A2A object the walk recognizes. */
-export type A2aObjectKind = 'task' | 'message' | 'artifact' | 'status-update' | 'artifact-update';
+export type A2AObjectKind = 'task' | 'message' | 'artifact' | 'status-update' | 'artifact-update';
 
 /** What holds a trace placement (also the `placement` of a searched place). */
 export type TraceHolder =
@@ -55,11 +55,11 @@ export interface TracePlacement {
   readonly emptiesEvent: boolean;
 }
 
-/** The object whose `metadata` the walk reports to {@link A2aVisitor.metadata}. */
+/** The object whose `metadata` the walk reports to {@link A2AVisitor.metadata}. */
 export interface MetadataOwner {
-  readonly kind: A2aObjectKind;
+  readonly kind: A2AObjectKind;
   readonly object: JsonObject;
-  /** As in {@link A2aVisitor.object}. */
+  /** As in {@link A2AVisitor.object}. */
   readonly taskId: string | undefined;
 }
 
@@ -67,7 +67,7 @@ export interface MetadataOwner {
  * What a walk reports, in document order. Only {@link placement} is required; the other members
  * serve extraction, which also reads the envelope around the traces.
  */
-export interface A2aVisitor {
+export interface A2AVisitor {
   /** A trace placement. */
   placement(placement: TracePlacement): void;
   /** A place that can hold a trace and holds none: `outcome` says what was there instead. */
@@ -78,7 +78,7 @@ export interface A2aVisitor {
    * An A2A object, before anything in it. `taskId` is the task it belongs to, when it names one:
    * a Task's `id`, a task event's or a Message's own `taskId`, an Artifact's enclosing task or event.
    */
-  object?(kind: A2aObjectKind, object: JsonObject, path: string, taskId: string | undefined): void;
+  object?(kind: A2AObjectKind, object: JsonObject, path: string, taskId: string | undefined): void;
   /** The `metadata` object of an A2A object (not of a part), at `path`, after its placements. */
   metadata?(metadata: JsonObject, path: string, owner: MetadataOwner): void;
   /** A task status, before its message; `message` is that message (`message` in JSON-RPC and 1.0, `update` in 0.3 proto-JSON). */
@@ -154,7 +154,7 @@ function messageParts(message: JsonObject): { key: string; parts: readonly unkno
 }
 
 class Walker {
-  constructor(private readonly visitor: A2aVisitor) {}
+  constructor(private readonly visitor: A2AVisitor) {}
 
   /** Visits a JSON-RPC response or an A2A object; false when the value is neither. */
   walk(value: unknown, at: Location): boolean {
@@ -410,6 +410,6 @@ function readTextPart(text: string, at: Location): Pick<PartPlacement, 'holder' 
  * these shapes. Never throws on input; recursion is bounded by the A2A object shapes, not by the
  * depth of the value. A JSON-RPC batch (an array) is the caller's to split.
  */
-export function walkA2a(value: unknown, visitor: A2aVisitor, start: Location = ROOT_LOCATION): boolean {
+export function walkA2A(value: unknown, visitor: A2AVisitor, start: Location = ROOT_LOCATION): boolean {
   return new Walker(visitor).walk(value, start);
 }

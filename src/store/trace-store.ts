@@ -69,7 +69,7 @@ export class TraceStore implements SpanExporter {
   private readonly maxSpansPerTrace: number;
   // Map iteration order is insertion order: re-inserting on update makes the first key the oldest.
   private readonly traces = new Map<string, StoredTrace>();
-  private readonly byA2aTraceId = new Map<string, string>();
+  private readonly byA2ATraceId = new Map<string, string>();
   private totalBytes = 0;
 
   constructor(
@@ -124,7 +124,7 @@ export class TraceStore implements SpanExporter {
     if (trace.spans.size > this.maxSpansPerTrace) this.dropOldestSpan(trace, 'trace_span_limit');
     if (a2aTraceId !== undefined && !trace.a2aTraceIds.has(a2aTraceId)) {
       trace.a2aTraceIds.add(a2aTraceId);
-      this.byA2aTraceId.set(a2aTraceId, traceId);
+      this.byA2ATraceId.set(a2aTraceId, traceId);
     }
   }
 
@@ -143,7 +143,7 @@ export class TraceStore implements SpanExporter {
     this.traces.delete(trace.traceId);
     this.totalBytes -= trace.bytes;
     for (const a2aTraceId of trace.a2aTraceIds) {
-      if (this.byA2aTraceId.get(a2aTraceId) === trace.traceId) this.byA2aTraceId.delete(a2aTraceId);
+      if (this.byA2ATraceId.get(a2aTraceId) === trace.traceId) this.byA2ATraceId.delete(a2aTraceId);
     }
   }
 
@@ -169,7 +169,7 @@ export class TraceStore implements SpanExporter {
 
   /** A trace by OTel trace id (32 hex, any case) or by any A2A trace id it holds; undefined when unknown. */
   get(id: string): TraceDetail | undefined {
-    const trace = this.traces.get(id.toLowerCase()) ?? this.traces.get(this.byA2aTraceId.get(id) ?? '');
+    const trace = this.traces.get(id.toLowerCase()) ?? this.traces.get(this.byA2ATraceId.get(id) ?? '');
     if (trace === undefined) return undefined;
     const spans = [...trace.spans.values()];
     const steps = spans.map(toStepView);

@@ -56,9 +56,9 @@ describe('POST /v1/a2a/traces', () => {
 
   it('serves the trace by OTel id and by A2A id, with the summary', async () => {
     await acceptNested();
-    const byA2a = await collector.app.request(`/api/traces/${OUTER_ID}`);
-    assert.equal(byA2a.status, 200);
-    const trace = (await byA2a.json()) as {
+    const byA2A = await collector.app.request(`/api/traces/${OUTER_ID}`);
+    assert.equal(byA2A.status, 200);
+    const trace = (await byA2A.json()) as {
       traceId: string;
       a2aTraceIds: string[];
       summary: unknown;
