@@ -48,3 +48,12 @@ export function postJson(collector: Collector, path: string, body: unknown, head
     }),
   );
 }
+
+/** The spans the collector makes of the nested multi-agent fixture, taken from a collector of its own. */
+export async function nestedFixtureSpans(): Promise<ReadableSpan[]> {
+  const { collector, sink } = createTestCollector();
+  const response = await postJson(collector, '/v1/a2a/traces', readFixture('nested-multi-agent.json'));
+  if (response.status !== 202) throw new Error(`the nested fixture was answered ${response.status}`);
+  await collector.shutdown();
+  return sink.spans;
+}

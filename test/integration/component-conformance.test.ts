@@ -19,7 +19,7 @@ import { validateConfig } from '../../src/config/load-config.js';
 import type { ConsumerComponent } from '../../src/fan-out/consumer-factory.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { createTestCollector, postJson, readFixture } from '../helpers/collector-harness.js';
+import { createTestCollector, nestedFixtureSpans, postJson, readFixture } from '../helpers/collector-harness.js';
 import { metricSamples } from '../helpers/metrics-text.js';
 
 describe('exporter conformance', () => {
@@ -38,10 +38,7 @@ describe('exporter conformance', () => {
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { collector, sink } = createTestCollector();
-    assert.equal((await postJson(collector, '/v1/a2a/traces', readFixture('nested-multi-agent.json'))).status, 202);
-    spans = sink.spans;
-    await collector.shutdown();
+    spans = await nestedFixtureSpans();
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -106,10 +103,7 @@ const NESTED_TRACE_ID = 'trace-7f3c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6';
 describe('in-process component conformance', () => {
   let spans: ReadableSpan[] = [];
   before(async () => {
-    const { collector, sink } = createTestCollector();
-    assert.equal((await postJson(collector, '/v1/a2a/traces', readFixture('nested-multi-agent.json'))).status, 202);
-    spans = sink.spans;
-    await collector.shutdown();
+    spans = await nestedFixtureSpans();
   });
 
   /** What each component, alone in a collector, serves after the nested fixture was posted. */

@@ -9,22 +9,9 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPExporterError } from '@opentelemetry/otlp-exporter-base';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ExportFailure, classifyExportResult, parseRetryAfterMillis } from '../../src/fan-out/export-outcome.js';
-import { RetryingExporter, isPermanent, type RetryClock, type RetryOptions } from '../../src/fan-out/retrying-exporter.js';
+import { RetryingExporter, isPermanent, type RetryOptions } from '../../src/fan-out/retrying-exporter.js';
 import { DEFAULT_RETRY } from '../helpers/component-defaults.js';
-
-/** A clock whose sleeps return at once and move time forward; it keeps every wait asked for. */
-class RecordingClock implements RetryClock {
-  readonly sleeps: number[] = [];
-  private millis = 0;
-  now(): number {
-    return this.millis;
-  }
-  sleep(millis: number): Promise<void> {
-    this.sleeps.push(millis);
-    this.millis += millis;
-    return Promise.resolve();
-  }
-}
+import { RecordingClock } from '../helpers/recording-clock.js';
 
 /** An exporter that answers each call with the next scripted step (`'ok'`, an error, or a throw). */
 class ScriptedExporter implements SpanExporter {

@@ -11,24 +11,11 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { otlpExporterFactory } from '../../exporters/otlp/otlp-exporter-factory.js';
 import { zipkinExporterFactory } from '../../exporters/zipkin/zipkin-exporter-factory.js';
-import { RetryingExporter, isPermanent, type RetryClock } from '../../src/fan-out/retrying-exporter.js';
+import { RetryingExporter, isPermanent } from '../../src/fan-out/retrying-exporter.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { createTestCollector, postJson, readFixture } from '../helpers/collector-harness.js';
+import { createTestCollector, nestedFixtureSpans, postJson, readFixture } from '../helpers/collector-harness.js';
 import { DEFAULT_RETRY } from '../helpers/component-defaults.js';
-
-/** A clock whose sleeps return at once and move time forward; it keeps every wait asked for. */
-class RecordingClock implements RetryClock {
-  readonly sleeps: number[] = [];
-  private millis = 0;
-  now(): number {
-    return this.millis;
-  }
-  sleep(millis: number): Promise<void> {
-    this.sleeps.push(millis);
-    this.millis += millis;
-    return Promise.resolve();
-  }
-}
+import { RecordingClock } from '../helpers/recording-clock.js';
 
 /** How the backend answers its n-th request (1-based). */
 type Answer = (request: number, response: ServerResponse) => void;
@@ -46,10 +33,7 @@ describe('one retry layer against a real backend', () => {
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { collector, sink } = createTestCollector();
-    assert.equal((await postJson(collector, '/v1/a2a/traces', readFixture('nested-multi-agent.json'))).status, 202);
-    spans = sink.spans;
-    await collector.shutdown();
+    spans = await nestedFixtureSpans();
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
