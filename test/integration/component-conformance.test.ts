@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -19,6 +18,7 @@ import { validateConfig } from '../../src/config/load-config.js';
 import type { ConsumerComponent } from '../../src/fan-out/consumer-factory.js';
 import { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { closeServer, listen } from '../../src/http/http-listener.js';
 import { createTestCollector, nestedFixtureSpans, postJson, readFixture } from '../helpers/collector-harness.js';
 import { metricSamples } from '../helpers/metrics-text.js';
 
@@ -36,11 +36,10 @@ describe('exporter conformance', () => {
   let spans: ReadableSpan[] = [];
 
   before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = (await listen(server, 0, '127.0.0.1')).url;
     spans = await nestedFixtureSpans();
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => closeServer(server, 1_000));
 
   const settingsFor: Record<string, () => unknown> = {
     otlp: () => ({ endpoint: base }),

@@ -13,6 +13,7 @@ import { otlpExporterFactory } from '../../exporters/otlp/otlp-exporter-factory.
 import { zipkinExporterFactory } from '../../exporters/zipkin/zipkin-exporter-factory.js';
 import { RetryingExporter, isPermanent } from '../../src/fan-out/retrying-exporter.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { closeServer, listen } from '../../src/http/http-listener.js';
 import { createTestCollector, nestedFixtureSpans, postJson, readFixture } from '../helpers/collector-harness.js';
 import { DEFAULT_RETRY } from '../helpers/component-defaults.js';
 import { RecordingClock } from '../helpers/recording-clock.js';
@@ -31,11 +32,10 @@ describe('one retry layer against a real backend', () => {
   let spans: ReadableSpan[] = [];
 
   before(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = (await listen(server, 0, '127.0.0.1')).url;
     spans = await nestedFixtureSpans();
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => closeServer(server, 1_000));
 
   const builders: Record<string, () => SpanExporter> = {
     otlp: () => otlpExporterFactory.create(otlpExporterFactory.configSchema.parse({ endpoint: base }), { id: 'otlp', logger: silentLogger }),
