@@ -5,13 +5,18 @@
  * in reverse: stop intake, drain queues, close exporters, settle the ledger, close the components.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { builtInExporterFactories } from '../exporters/index.js';
+import { builtInReceiverFactories } from '../receivers/index.js';
+import { OtlpIntake } from './accounting/otlp-intake.js';
+import { PricingSource } from './accounting/pricing/pricing-source.js';
+import { isA2ARecord } from './accounting/spool-records.js';
+import type { Receiver, ReceiverFactory } from './receiver-factory.js';
 import { CountedOnceConsumer, CountedOnceLedger, type UsageConsumer } from './accounting/counted-once-ledger.js';
 import { builtInConsumerFactories } from './components.js';
 import type { CollectorConfig } from './config/load-config.js';
@@ -43,6 +48,8 @@ export interface CollectorDependencies {
   readonly processMetrics?: boolean;
   /** In-process component factories (the store, the span metrics). Default: the built-in ones. */
   readonly consumerFactories?: readonly ConsumerFactory[];
+  /** Receiver factories by type. Default: the built-in ones. */
+  readonly receiverFactories?: ReadonlyMap<string, ReceiverFactory>;
 }
 
 /**
@@ -72,6 +79,8 @@ function spoolDirectory(config: CollectorConfig): string {
 export class Collector {
   readonly app: Hono;
   readonly intake: TraceIntake;
+  /** Where OTLP spans from agents that run OpenTelemetry go (receivers/otlp). */
+  readonly otlpIntake: OtlpIntake;
   readonly store: TraceStore | undefined;
   readonly registry: Registry;
   private readonly endpoint: IngestEndpoint;
@@ -79,6 +88,8 @@ export class Collector {
   private readonly ledger: CountedOnceLedger;
   private readonly components: readonly ConsumerComponent[];
   private readonly spool: Spool | undefined;
+  private readonly receivers: readonly Receiver[];
+  private readonly pricing: PricingSource;
   private readonly logger: Logger;
   private server: Server | undefined;
   /** Bound of the ingest bodies being read at once (`server.max_in_flight_body_bytes`). */
@@ -155,14 +166,45 @@ export class Collector {
 
     const accounting = new CountedOnceConsumer(this.ledger, this.pipeline);
     this.intake = traceIntakeFromConfig(config, accounting, metrics);
+    this.pricing = new PricingSource({ file: config.pricing.file, logger: this.logger });
+    const pricing = this.pricing;
+    this.otlpIntake = new OtlpIntake(accounting, { costMode: config.mapping.cost_mode, currency: config.mapping.currency, prices: () => pricing.current() }, metrics);
     if (spool !== undefined) this.replaySpool(spool, queued, accounting, metrics);
     this.endpoint = new IngestEndpoint(this.intake, metrics, this.logger, {
       maxBodyBytes: config.server.max_body_bytes,
       authToken: config.server.auth_token,
     });
     this.bodyBudget = new ByteBudget(config.server.max_in_flight_body_bytes, (usedBytes) => metrics.inFlightBodyBytes.set(usedBytes));
-    this.app = createHttpApp({ endpoint: this.endpoint, store: this.store, registry: this.registry, logger: this.logger, bodyBudget: this.bodyBudget });
     this.onConnectionRefused = () => metrics.refusedConnections.inc();
+    const receiverFactories = dependencies.receiverFactories ?? builtInReceiverFactories;
+    this.receivers = config.receivers.map((receiver) => {
+      const factory = receiverFactories.get(receiver.type);
+      if (factory === undefined) throw new Error(`no factory for receiver type ${receiver.type}`);
+      return factory.create(receiver.settings, {
+        id: receiver.id,
+        otlpIntake: this.otlpIntake,
+        metrics,
+        logger: this.logger,
+        maxBodyBytes: config.server.max_body_bytes,
+        authToken: config.server.auth_token,
+        bodyBudget: this.bodyBudget,
+        createHttpServer: (listener) => this.createHttpServer(listener),
+      });
+    });
+    this.app = createHttpApp({ endpoint: this.endpoint, store: this.store, registry: this.registry, logger: this.logger, bodyBudget: this.bodyBudget });
+  }
+
+  /** The spans of a spool record, whichever intake wrote it (spool-records.ts). */
+  private spansOfRecord(payload: Buffer): ReadableSpan[] {
+    return isA2ARecord(payload) ? this.intake.spansOfRecord(payload) : this.otlpIntake.spansOfRecord(payload);
+  }
+
+  /** A node:http server with the collector's limits (`server.*`). */
+  private createHttpServer(listener: RequestListener): Server {
+    const limits = serverLimitsFromConfig(this.config);
+    const server = createServer(httpServerOptions(limits), listener);
+    limitConnections(server, limits, this.onConnectionRefused);
+    return server;
   }
 
   /**
@@ -185,7 +227,7 @@ export class Collector {
     for (const record of spool.unsent()) {
       let spans: ReadableSpan[];
       try {
-        spans = this.intake.spansOfRecord(record.payload);
+        spans = this.spansOfRecord(record.payload);
       } catch (error) {
         metrics.spoolCorruptRecords.inc();
         this.logger.log('error', 'spool record unreadable; skipped', { sequence: record.sequence, error: (error as Error).message });
@@ -200,20 +242,33 @@ export class Collector {
     for (const [exporter, spans] of replayed) metrics.spoolReplayedSpans.inc({ exporter }, spans);
     metrics.spoolCapacityBytes.set(spool.capacityBytes);
     if (replayed.size > 0) this.logger.log('info', 'spool replayed to exporters', { directory: spool.directory, spans: Object.fromEntries(replayed) });
-    this.pipeline.startFeeds((payload) => this.intake.spansOfRecord(payload), replayed);
+    this.pipeline.startFeeds((payload) => this.spansOfRecord(payload), replayed);
   }
 
-  /** Opens the HTTP listener. Resolves with the bound address (useful with port 0). */
+  /**
+   * Opens the HTTP listener, then the receivers' own (OTLP/gRPC, a dedicated OTLP/HTTP port).
+   * Resolves with the collector's bound address (useful with port 0); {@link receiverAddresses} has the others.
+   */
   async start(): Promise<ListenAddress> {
     this.ledger.start();
-    const limits = serverLimitsFromConfig(this.config);
-    const server = createServer(httpServerOptions(limits), createNodeListener(this.app, this.endpoint, { bodyBudget: this.bodyBudget }));
-    limitConnections(server, limits, this.onConnectionRefused);
+    this.pricing.start();
+    const routes = this.receivers.flatMap((receiver) => receiver.routes);
+    const server = this.createHttpServer(createNodeListener(this.app, this.endpoint, { bodyBudget: this.bodyBudget, routes }));
     this.server = server;
     const address = await listen(server, this.config.server.port, this.config.server.host);
-    this.logger.log('info', 'collector listening', { url: address.url, exporters: this.config.exporters.map((e) => e.id) });
+    const receiverAddresses: string[] = [];
+    for (const receiver of this.receivers) receiverAddresses.push(...(await receiver.start()));
+    this.receiverAddresses = receiverAddresses;
+    this.logger.log('info', 'collector listening', {
+      url: address.url,
+      receivers: this.config.receivers.map((r) => r.id),
+      exporters: this.config.exporters.map((e) => e.id),
+    });
     return address;
   }
+
+  /** Addresses the receivers listen on besides the collector's port (`host:port` for gRPC, a URL for HTTP), once started. */
+  receiverAddresses: readonly string[] = [];
 
   /** Sends everything queued to the exporters now. */
   async forceFlush(timeoutMillis?: number): Promise<void> {
@@ -225,7 +280,9 @@ export class Collector {
     this.stopping ??= (async () => {
       const server = this.server;
       // Stop intake first; a request still arriving gets a bounded grace period.
-      if (server !== undefined) await closeServer(server, Math.min(5_000, timeoutMillis / 3));
+      const grace = Math.min(5_000, timeoutMillis / 3);
+      await Promise.all([server === undefined ? undefined : closeServer(server, grace), ...this.receivers.map((receiver) => receiver.shutdown())]);
+      this.pricing.close();
       await this.pipeline.shutdown(timeoutMillis);
       this.ledger.shutdown();
       for (const component of this.components) await component.shutdown();

@@ -63,6 +63,20 @@ export function nestedTooDeeplyToRead(): CollectorError {
   return new CollectorError('A2A_ERR_NESTING_TOO_DEEP', 'the body nests objects or arrays too deeply to read', [{ path: '', reason: 'nested too deeply' }]);
 }
 
+// A2A_ERR_UNDECODABLE_BODY
+
+/** A body whose content coding does not decode (corrupt or cut gzip/deflate data). */
+export function undecodableBody(coding: string, reason: string): CollectorError {
+  return new CollectorError('A2A_ERR_UNDECODABLE_BODY', `the body is not valid ${coding} data`, [{ path: '', reason }]);
+}
+
+// A2A_ERR_INVALID_OTLP
+
+/** An OTLP export request that does not decode, or whose resource or scope is malformed: nothing of it was taken. */
+export function invalidOtlp(issues: Issues): CollectorError {
+  return new CollectorError('A2A_ERR_INVALID_OTLP', 'the body is not a valid OTLP ExportTraceServiceRequest; nothing was accepted', issues);
+}
+
 // A2A_ERR_NO_TRACE_IN_ENVELOPE
 
 /** An A2A envelope without a trace; `keys` are the metadata keys searched, `issues` every place searched. */
@@ -94,6 +108,16 @@ export function upstreamTimedOut(upstream: string, phase: 'response' | 'idle', m
 
 // A2A_ERR_UNSUPPORTED_MEDIA_TYPE
 
+/** A `Content-Type` on `POST /v1/traces` that is not one of OTLP/HTTP's two encodings. */
+export function unsupportedOtlpMediaType(mediaType: string): CollectorError {
+  return new CollectorError('A2A_ERR_UNSUPPORTED_MEDIA_TYPE', `content type ${mediaType} is not accepted on /v1/traces; send application/x-protobuf or application/json`);
+}
+
+/** A `Content-Encoding` other than gzip, deflate and identity. */
+export function unsupportedContentEncoding(coding: string): CollectorError {
+  return new CollectorError('A2A_ERR_UNSUPPORTED_MEDIA_TYPE', `content encoding ${coding} is not accepted; send the body as it is, gzip or deflate`);
+}
+
 /** A `Content-Type` that is neither JSON nor an event stream. */
 export function unsupportedMediaType(mediaType: string): CollectorError {
   return new CollectorError(
@@ -103,6 +127,11 @@ export function unsupportedMediaType(mediaType: string): CollectorError {
 }
 
 // A2A_ERR_BODY_TOO_LARGE
+
+/** A content-coded body that passes `server.max_body_bytes` once decoded. */
+export function decodedBodyTooLarge(maxBytes: number): CollectorError {
+  return new CollectorError('A2A_ERR_BODY_TOO_LARGE', `request body is larger than ${maxBytes} bytes once decoded`);
+}
 
 /** A body past `server.max_body_bytes`. */
 export function bodyTooLarge(maxBytes: number): CollectorError {

@@ -37,6 +37,9 @@ export class SpanMetrics implements UsageConsumer {
   private readonly stepDuration: Histogram<'agent' | 'call_type'>;
   private readonly traceDuration: Histogram;
   private readonly traceCost: Histogram<'currency'>;
+  private readonly unpricedTokens: Counter<'model'>;
+  private readonly models: LabelLimiter;
+  private readonly unpricedSeries: SeriesLimiter<'model'>;
   private readonly agents: LabelLimiter;
   private readonly targets: LabelLimiter;
   private readonly callTypes = new LabelLimiter(8);
@@ -57,6 +60,8 @@ export class SpanMetrics implements UsageConsumer {
     this.tokenSeries = new SeriesLimiter(['agent', 'call_type', 'target'], maxSeries);
     this.stepSeries = new SeriesLimiter(['agent', 'call_type', 'status'], maxSeries);
     this.stepDurationSeries = new SeriesLimiter(['agent', 'call_type'], maxSeries);
+    this.models = new LabelLimiter(options.maxLabelValues);
+    this.unpricedSeries = new SeriesLimiter(['model'], maxSeries);
     this.cost = new Counter({
       name: 'a2a_cost_total',
       help: 'Exclusive cost of steps (never double-counted across parents and children), in the currency label.',
@@ -73,6 +78,12 @@ export class SpanMetrics implements UsageConsumer {
       name: 'a2a_steps_total',
       help: 'Steps counted once each, by status (ok or error): when first seen ended, or when their trace settles.',
       labelNames: ['agent', 'call_type', 'status'],
+      registers,
+    });
+    this.unpricedTokens = new Counter({
+      name: 'a2a_unpriced_tokens_total',
+      help: 'Exclusive tokens of steps that reported no cost and that no price covers, by model (`unknown` when the step names none): the cost metrics leave them out.',
+      labelNames: ['model'],
       registers,
     });
     this.stepDuration = new Histogram({
@@ -119,7 +130,10 @@ export class SpanMetrics implements UsageConsumer {
         });
       }
       if (costDelta <= 0 && tokensDelta <= 0) continue;
-      const target = this.targets.value(String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? ''));
+      // A model call's target is its model (OTel GenAI `chat` spans name no tool or agent).
+      const target = this.targets.value(
+        String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? a[names.ATTR_GEN_AI_RESPONSE_MODEL] ?? a[names.ATTR_GEN_AI_REQUEST_MODEL] ?? ''),
+      );
       if (costDelta > 0) {
         const spanCurrency = a[names.ATTR_COST_CURRENCY];
         const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
@@ -131,6 +145,11 @@ export class SpanMetrics implements UsageConsumer {
         const labels = this.tokenSeries.labels({ agent, call_type: callType, target });
         const value = checked(tokensDelta, 'tokens');
         counts.push(() => this.tokens.inc(labels, value));
+        const unpriced = a[names.ATTR_COST_UNPRICED_MODEL];
+        if (typeof unpriced === 'string') {
+          const modelLabels = this.unpricedSeries.labels({ model: this.models.value(unpriced === '' ? 'unknown' : unpriced) });
+          counts.push(() => this.unpricedTokens.inc(modelLabels, value));
+        }
       }
     }
     for (const trace of batch.settled) {

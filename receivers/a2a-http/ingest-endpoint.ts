@@ -4,9 +4,10 @@
  * refusal is counted. The hono route and the node:http fast path (node-listener.ts) are both thin
  * adapters over this one implementation.
  */
-import { CollectorError } from '../../src/errors.js';
+import type { CollectorError } from '../../src/errors.js';
+import { countRefusal, isAuthorized } from '../../src/http/refusals.js';
 import type { Logger } from '../../src/telemetry/logger.js';
-import type { RejectReason, SelfMetrics } from '../../src/telemetry/self-metrics.js';
+import type { SelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { isEventStreamMediaType, isJsonMediaType, isUnlabelledMediaType, JSON_MEDIA_TYPE } from '../../src/http/media-types.js';
 import type { AcceptedTrace, TraceIntake } from '../../src/accounting/trace-intake.js';
 import * as errors from '../../src/error-catalog.js';
@@ -29,20 +30,6 @@ export interface IngestAnswer {
   readonly stepCount: number;
   readonly accepted: readonly AcceptedTrace[];
 }
-
-const REASON_OF_CODE: Partial<Record<CollectorError['code'], RejectReason>> = {
-  A2A_ERR_INVALID_JSON: 'invalid',
-  A2A_ERR_INVALID_TRACE: 'invalid',
-  A2A_ERR_NESTING_TOO_DEEP: 'invalid',
-  A2A_ERR_NO_TRACE_IN_ENVELOPE: 'no_trace',
-  A2A_ERR_BODY_TOO_LARGE: 'too_large',
-  A2A_ERR_QUEUE_FULL: 'queue_full',
-  A2A_ERR_SPOOL_FULL: 'spool_full',
-  A2A_ERR_SPOOL_UNAVAILABLE: 'spool_unavailable',
-  A2A_ERR_UNAUTHORIZED: 'unauthorized',
-  A2A_ERR_UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
-};
-
 
 /** Settings of the endpoint. */
 export interface IngestEndpointOptions {
@@ -70,10 +57,7 @@ export class IngestEndpoint {
    * @throws CollectorError 401 or 415.
    */
   admit(request: IngestRequest): string {
-    // The auth scheme name is case-insensitive (RFC 9110 §11.1); the token is not.
-    if (this.options.authToken !== undefined && /^bearer +(.*)$/i.exec(request.authorization?.trim() ?? '')?.[1] !== this.options.authToken) {
-      throw errors.unauthorized();
-    }
+    if (!isAuthorized(request.authorization, this.options.authToken)) throw errors.unauthorized();
     const mediaType = request.contentType ?? JSON_MEDIA_TYPE;
     if (!isJsonMediaType(mediaType) && !isEventStreamMediaType(mediaType) && !isUnlabelledMediaType(mediaType)) {
       throw errors.unsupportedMediaType(mediaType);
@@ -103,11 +87,7 @@ export class IngestEndpoint {
 
   /** Counts a refused ingest request and returns the error to answer with (unknown errors are logged and become 500). */
   refuse(error: unknown): CollectorError {
-    const known = error instanceof CollectorError ? error : errors.internal();
-    if (!(error instanceof CollectorError)) {
-      this.logger.log('error', 'unhandled error in ingest', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    }
-    this.metrics.rejectedRequests.inc({ reason: REASON_OF_CODE[known.code] ?? 'internal' });
-    return known;
+    return countRefusal(error, this.metrics, this.logger);
   }
+
 }

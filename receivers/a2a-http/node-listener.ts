@@ -8,8 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { ByteBudget } from '../../src/http/byte-budget.js';
+import type { ReceiverRoute } from '../../src/receiver-factory.js';
 import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from './ingest-endpoint.js';
-import { readIncomingText } from './read-body.js';
+import { readIncomingText } from '../../src/http/read-body.js';
 
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
@@ -38,6 +39,8 @@ function sendJson(response: ServerResponse, status: number, body: unknown, extra
 export interface NodeListenerOptions {
   /** Bound of the bytes of all ingest bodies being read at once (`server.max_in_flight_body_bytes`). Default: none. */
   readonly bodyBudget?: ByteBudget | undefined;
+  /** Routes of the receivers served on the same port (OTLP/HTTP `POST /v1/traces`), tried before the hono app. */
+  readonly routes?: readonly ReceiverRoute[];
 }
 
 async function serveIngest(endpoint: IngestEndpoint, request: IncomingMessage, response: ServerResponse, bodyBudget: ByteBudget | undefined): Promise<void> {
@@ -65,8 +68,18 @@ async function serveIngest(endpoint: IngestEndpoint, request: IncomingMessage, r
 /** The request listener for `http.createServer`. */
 export function createNodeListener(app: Hono, endpoint: IngestEndpoint, options: NodeListenerOptions = {}): (request: IncomingMessage, response: ServerResponse) => void {
   const honoListener = getRequestListener(app.fetch);
+  const routes = options.routes ?? [];
   return (request, response) => {
-    if (isIngest(request)) void serveIngest(endpoint, request, response, options.bodyBudget);
-    else void honoListener(request, response);
+    if (isIngest(request)) {
+      void serveIngest(endpoint, request, response, options.bodyBudget);
+      return;
+    }
+    for (const route of routes) {
+      if (route.matches(request)) {
+        void route.serve(request, response);
+        return;
+      }
+    }
+    void honoListener(request, response);
   };
 }

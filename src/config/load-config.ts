@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import type { FieldIssue } from '../errors.js';
 import type { ExporterFactory, ExporterHelperSettings } from '../fan-out/exporter-factory.js';
+import type { ReceiverFactory } from '../receiver-factory.js';
+import { builtInReceiverFactories } from '../../receivers/index.js';
 import { configFromEnvironment, otlpSettingsFromEnvironment, type ConfigOverlay } from './environment.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
 import { fieldPath, propertyPath } from '../model/field-path.js';
@@ -23,9 +25,20 @@ export interface ExporterConfig {
   readonly settings: ExporterHelperSettings;
 }
 
+/** One receiver after validation. */
+export interface ReceiverConfig {
+  /** Its id (`otlp`). */
+  readonly id: string;
+  /** Its type (`otlp`). */
+  readonly type: string;
+  /** Its settings, parsed by the type's schema. */
+  readonly settings: unknown;
+}
+
 /** The validated, frozen configuration. */
-export interface CollectorConfig extends Omit<ParsedConfig, 'exporters'> {
+export interface CollectorConfig extends Omit<ParsedConfig, 'exporters' | 'receivers'> {
   readonly exporters: readonly ExporterConfig[];
+  readonly receivers: readonly ReceiverConfig[];
 }
 
 /** Where configuration comes from. */
@@ -57,7 +70,11 @@ function zodIssues(error: z.ZodError, base = ''): FieldIssue[] {
  * Validates a raw config object (already merged from its sources).
  * @throws CollectorError `CFG_ERR_INVALID` listing every problem with its key path.
  */
-export function validateConfig(raw: unknown, factories: ReadonlyMap<string, ExporterFactory>): CollectorConfig {
+export function validateConfig(
+  raw: unknown,
+  factories: ReadonlyMap<string, ExporterFactory>,
+  receiverFactories: ReadonlyMap<string, ReceiverFactory> = builtInReceiverFactories,
+): CollectorConfig {
   const issues: FieldIssue[] = [];
   const parsed = ConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) issues.push(...zodIssues(parsed.error));
@@ -77,10 +94,26 @@ export function validateConfig(raw: unknown, factories: ReadonlyMap<string, Expo
     else exporters.push({ id, type, settings: result.data });
   }
 
+  const receivers: ReceiverConfig[] = [];
+  // No receivers section: the OTLP receiver with its defaults, so that OTel agents need no set-up.
+  const rawReceivers = isObject(raw) && raw['receivers'] !== undefined ? raw['receivers'] : { otlp: null };
+  for (const [id, settings] of Object.entries(isObject(rawReceivers) ? rawReceivers : {})) {
+    const type = id.split('/')[0] ?? id;
+    const factory = receiverFactories.get(type);
+    const receiverPath = propertyPath('receivers', id);
+    if (factory === undefined) {
+      issues.push({ path: receiverPath, reason: `unknown receiver type "${type}" (known: ${[...receiverFactories.keys()].join(', ')})` });
+      continue;
+    }
+    const result = factory.configSchema.safeParse(settings ?? {});
+    if (!result.success) issues.push(...zodIssues(result.error, receiverPath));
+    else receivers.push({ id, type, settings: result.data });
+  }
+
   if (issues.length > 0 || !parsed.success) {
     throw errors.invalidConfig(issues);
   }
-  return deepFreeze({ ...parsed.data, exporters });
+  return deepFreeze({ ...parsed.data, exporters, receivers });
 }
 
 /** Freezes `value` and every object and array in it, so that no part of a validated config can change after the check. */

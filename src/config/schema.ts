@@ -149,6 +149,20 @@ export const ConfigSchema = z.strictObject({
       trust_forwarded_headers: z.boolean().default(false),
     })
     .optional(),
+  /**
+   * Receivers by id (`type` or `type/name`), each validated against its type's own schema (receivers/).
+   * Absent: the `otlp` receiver with its defaults (OTLP/HTTP on `server.port`). `{}`: none but A2A ingest.
+   */
+  receivers: z
+    .record(z.string().regex(EXPORTER_ID, 'receiver ids look like `type` or `type/name`'), z.record(z.string(), z.unknown()).nullable())
+    .optional(),
+  /** Prices that turn tokens into cost where a span or step reports tokens and a model but no cost (README "Cost from a price table"). */
+  pricing: z
+    .strictObject({
+      /** A price table (JSON or YAML, the shape of the shipped one) used instead of the shipped table; re-read when it changes. */
+      file: z.string().min(1).optional(),
+    })
+    .prefault({}),
   /** Exporters by id (`type` or `type/name`), each validated against its type's own schema. */
   exporters: z
     .record(z.string().regex(EXPORTER_ID, 'exporter ids look like `type` or `type/name`'), z.record(z.string(), z.unknown()).nullable())

@@ -10,7 +10,7 @@ import type { TraceStore } from '../store/trace-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { INGEST_PATH, type IngestEndpoint, type IngestRequest } from '../../receivers/a2a-http/ingest-endpoint.js';
 import type { ByteBudget } from './byte-budget.js';
-import { readBodyText } from '../../receivers/a2a-http/read-body.js';
+import { readBodyText } from './read-body.js';
 import * as errors from '../error-catalog.js';
 
 /** What the HTTP API is built from. */

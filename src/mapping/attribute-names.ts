@@ -43,6 +43,15 @@ export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 
 /** The A2A `contextId` of the envelope a trace came in (GenAI semantic conventions). */
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+/** How a cost was settled: `reported` by the producer, or `computed` from tokens and the price table. */
+export const ATTR_COST_SOURCE = 'a2a.cost.source';
+/** The price-table row (its `match`) that priced a computed cost, and the table's date. */
+export const ATTR_COST_PRICE_RULE = 'a2a.cost.price_rule';
+export const ATTR_COST_PRICE_AS_OF = 'a2a.cost.price_as_of';
+/** The model of a step whose tokens no price covered ('' when it names none): `a2a_unpriced_tokens_total`. */
+export const ATTR_COST_UNPRICED_MODEL = 'a2a.cost.unpriced_model';
 export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
 
 /** Envelope attributes: on the spans of the outermost trace (task id) and on envelope events. */

@@ -52,3 +52,18 @@ export class RoundedSum {
     return roundToOperands(this.total, this.magnitude);
   }
 }
+
+/** How reported costs and tokens are read (DESIGN §3): `auto` tells inclusive from exclusive figures per step. */
+export type CostMode = 'auto' | 'inclusive' | 'exclusive';
+
+/**
+ * A step's exclusive share of `own` (its reported cost or tokens) given `childSum`, the sum of its
+ * children's reported figures (DESIGN §3): `own − childSum` when it reported inclusively (`own` at
+ * least `childSum`, forgiving binary rounding, since parallel children are listed in completion order
+ * and 0.1 + 0.2 is 0.30000000000000004), else `own`. `inclusive` and `exclusive` force the reading.
+ */
+export function exclusiveShare(own: number, childSum: number, mode: CostMode): number {
+  if (mode === 'exclusive') return own;
+  if (mode === 'inclusive' || atLeast(own, childSum)) return Math.max(0, roundToOperands(own - childSum, Math.max(own, childSum)));
+  return own;
+}

@@ -3,12 +3,11 @@
  * flagged, nested traces hung under their AGENT step, services assigned, and exclusive cost and
  * tokens computed so that nothing is counted twice (DESIGN §3, "Cost that cannot double-count").
  */
-import { atLeast, roundToOperands, RoundedSum } from './cost-arithmetic.js';
+import { exclusiveShare, RoundedSum, type CostMode } from './cost-arithmetic.js';
 import { propertyPath } from './field-path.js';
 import type { A2AStep, A2ATrace, ReadWarning } from './types.js';
 
-/** How reported costs and tokens are read. `auto` detects inclusive parents per step. */
-export type CostMode = 'auto' | 'inclusive' | 'exclusive';
+export type { CostMode } from './cost-arithmetic.js';
 
 /** One step in the resolved tree. */
 export interface StepNode {
@@ -86,13 +85,9 @@ function exclusive(
   mode: CostMode,
 ): number | undefined {
   if (own === undefined) return undefined;
-  if (mode === 'exclusive') return own;
   const childSum = new RoundedSum();
   for (const child of children) childSum.add(valueOf(child) ?? 0);
-  // Parallel children are listed in completion order, so their sum can differ from the parent's in
-  // the last binary digit (0.1 + 0.2 is 0.30000000000000004): compare and subtract with a tolerance.
-  if (mode === 'inclusive' || atLeast(own, childSum.value)) return Math.max(0, roundToOperands(own - childSum.value, Math.max(own, childSum.value)));
-  return own;
+  return exclusiveShare(own, childSum.value, mode);
 }
 
 function linkTrace(

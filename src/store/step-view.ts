@@ -24,6 +24,8 @@ export interface StepView {
   readonly durationMs: number;
   readonly cost: number | null;
   readonly costExclusive: number | null;
+  /** `reported` by the producer, `computed` from tokens and the price table; null without a cost. */
+  readonly costSource: 'reported' | 'computed' | null;
   readonly totalTokens: number | null;
   readonly totalTokensExclusive: number | null;
   readonly inputTokens: number | null;
@@ -52,6 +54,11 @@ function stringOrNull(value: AttributeValue | undefined): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+function costSourceOf(cost: AttributeValue | undefined, source: AttributeValue | undefined): StepView['costSource'] {
+  if (typeof cost !== 'number') return null;
+  return source === 'computed' ? 'computed' : 'reported';
+}
+
 /** The query view of one span the mapping produced. */
 export function toStepView(span: ReadableSpan): StepView {
   const a = span.attributes;
@@ -74,6 +81,7 @@ export function toStepView(span: ReadableSpan): StepView {
     durationMs: hrTimeToMilliseconds(span.duration),
     cost: numberOrNull(a[names.ATTR_STEP_COST]),
     costExclusive: numberOrNull(a[names.ATTR_STEP_COST_EXCLUSIVE]),
+    costSource: costSourceOf(a[names.ATTR_STEP_COST], a[names.ATTR_COST_SOURCE]),
     totalTokens: numberOrNull(a[names.ATTR_STEP_TOTAL_TOKENS]),
     totalTokensExclusive: numberOrNull(a[names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE]),
     inputTokens: numberOrNull(a[names.ATTR_GEN_AI_USAGE_INPUT_TOKENS]),

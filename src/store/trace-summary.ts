@@ -12,6 +12,8 @@ import type { StepView } from './step-view.js';
 export interface TraceSummary {
   /** Sum of exclusive costs, rounded to the precision of its terms (no `0.30000000000000004`). */
   readonly totalCost: number;
+  /** The part of {@link totalCost} computed from tokens and the price table, not reported by the producer. */
+  readonly computedCost: number;
   /** Sum of exclusive tokens. */
   readonly totalTokens: number;
   /** Earliest start to latest end, in milliseconds, exact to the nanosecond. */
@@ -66,13 +68,14 @@ function coveredMillis(intervals: Array<[number, number]>, from: number, to: num
 /** Summarizes spans of one trace together with their step views (same order). */
 export function toTraceSummary(spans: readonly ReadableSpan[], views: readonly StepView[]): TraceSummary {
   const totalCost = new RoundedSum();
+  const computedCost = new RoundedSum();
   const totalTokens = new RoundedSum();
   let errorCount = 0;
   const costByCallType = new Map<string, RoundedSum>();
   const costByAgent = new Map<string, RoundedSum>();
   const first = spans[0];
   if (first === undefined) {
-    return { totalCost: 0, totalTokens: 0, durationMs: 0, stepCount: 0, errorCount: 0, bottleneck: null, costByCallType: {}, costByAgent: {} };
+    return { totalCost: 0, computedCost: 0, totalTokens: 0, durationMs: 0, stepCount: 0, errorCount: 0, bottleneck: null, costByCallType: {}, costByAgent: {} };
   }
   let earliest = first.startTime;
   let latest = first.endTime;
@@ -89,6 +92,7 @@ export function toTraceSummary(spans: readonly ReadableSpan[], views: readonly S
     const view = views[index] as StepView;
     const cost = view.costExclusive ?? 0;
     totalCost.add(cost);
+    if (view.costSource === 'computed') computedCost.add(cost);
     totalTokens.add(view.totalTokensExclusive ?? 0);
     if (view.status === 'error') errorCount++;
     if (view.costExclusive !== null) {
@@ -115,6 +119,7 @@ export function toTraceSummary(spans: readonly ReadableSpan[], views: readonly S
 
   return {
     totalCost: totalCost.value,
+    computedCost: computedCost.value,
     totalTokens: totalTokens.value,
     durationMs: hrTimeToMilliseconds(hrTimeDuration(earliest, latest)),
     stepCount: spans.length,

@@ -157,6 +157,22 @@ export class SelfMetrics {
       help: 'Connections to the collector closed as soon as accepted because server.max_connections were open.',
       registers,
     });
+    this.receivedOtlpSpans = new Counter({
+      name: 'a2a_collector_received_otlp_spans_total',
+      help: 'Spans accepted by the OTLP receiver, by protocol (http, grpc).',
+      labelNames: ['protocol'],
+      registers,
+    });
+    this.rejectedOtlpSpans = new Counter({
+      name: 'a2a_collector_rejected_otlp_spans_total',
+      help: 'Spans the OTLP receiver rejected on their own (malformed ids or values) while taking the rest of their request, as partialSuccess.rejectedSpans reports them, by protocol.',
+      labelNames: ['protocol'],
+      registers,
+    });
+    for (const protocol of ['http', 'grpc']) {
+      this.receivedOtlpSpans.inc({ protocol }, 0);
+      this.rejectedOtlpSpans.inc({ protocol }, 0);
+    }
     this.storeDroppedSpans = new Counter({
       name: 'a2a_collector_store_dropped_spans_total',
       help: 'Spans the embedded store dropped, oldest first, from a trace it keeps: over its spans per trace, or alone over store.max_bytes.',
@@ -167,6 +183,10 @@ export class SelfMetrics {
 
   /** Bytes of the ingest bodies being read now. */
   readonly inFlightBodyBytes: Gauge;
+  /** Spans the OTLP receiver accepted, by protocol (`http`, `grpc`). */
+  readonly receivedOtlpSpans: Counter<'protocol'>;
+  /** Spans the OTLP receiver rejected alone (`partialSuccess.rejectedSpans`), by protocol. */
+  readonly rejectedOtlpSpans: Counter<'protocol'>;
   /** Connections closed at once because `server.max_connections` were open. */
   readonly refusedConnections: Counter;
   /** Spans the embedded store dropped from a trace it keeps (`trace_span_limit`: over its spans per trace; `store_bytes`: alone over `store.max_bytes`). */

@@ -75,6 +75,7 @@ describe('POST /v1/a2a/traces', () => {
     // Hand-computed from the fixture (see its costs and times): exclusive costs 0 + 0.5 + 0.5 + 0 + 1 + 2.
     assert.deepEqual(trace.summary, {
       totalCost: 4,
+      computedCost: 0,
       totalTokens: 1500,
       durationMs: 1100,
       stepCount: 6,

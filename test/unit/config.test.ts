@@ -182,5 +182,7 @@ describe('docs/collector.example.yaml', () => {
     assert.deepEqual(config.exporters.map((exporter) => exporter.id), ['otlp/jaeger', 'debug']);
     const proxyDefaults = validateConfig({ proxy: { upstream: 'http://127.0.0.1:9999' } }, builtInExporterFactories).proxy;
     assert.deepEqual(config.proxy, proxyDefaults);
+    assert.deepEqual(config.receivers, defaults.receivers);
+    assert.deepEqual(config.pricing, defaults.pricing);
   });
 });
