@@ -238,3 +238,39 @@ describe('OTLP spool records', () => {
     }
   });
 });
+
+describe('compressed A2A ingest (POST /v1/a2a/traces)', () => {
+  const trace = { trace_id: 'gz-1', steps: [{ step_id: 's1', name: 'lookup', call_type: 'TOOL', cost: 0.5, end_time: '2026-03-10T21:23:14Z' }] };
+
+  it('takes gzip and deflate bodies, on the node:http path and in process', async () => {
+    const { collector, address } = await startCollector();
+    for (const [coding, body] of [
+      ['gzip', gzipSync(JSON.stringify(trace))],
+      ['deflate', deflateSync(JSON.stringify({ ...trace, trace_id: 'gz-2' }))],
+    ] as const) {
+      const response = await fetch(`${address.url}/v1/a2a/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': coding }, body });
+      assert.equal(response.status, 202, coding);
+    }
+    const inProcess = await collector.app.request('/v1/a2a/traces', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify({ ...trace, trace_id: 'gz-3' })),
+    });
+    assert.equal(inProcess.status, 202);
+    const listed = (await (await fetch(`${address.url}/api/traces`)).json()) as { traces: Array<{ a2aTraceIds: string[] }> };
+    assert.deepEqual(listed.traces.flatMap((stored) => stored.a2aTraceIds).sort(), ['gz-1', 'gz-2', 'gz-3']);
+  });
+
+  it('answers 413 for a body too large once inflated, 400 for corrupt data, 415 for another coding', async () => {
+    const { address } = await startCollector({ server: { port: 0, max_body_bytes: 64 * 1024 } });
+    const send = (body: Buffer, coding: string) =>
+      fetch(`${address.url}/v1/a2a/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': coding }, body });
+    const bomb = await send(gzipSync(Buffer.alloc(1024 * 1024, 0x20)), 'gzip');
+    assert.equal(bomb.status, 413);
+    assert.equal(((await bomb.json()) as { error: { message: string } }).error.message, 'request body is larger than 65536 bytes once decoded');
+    const corrupt = await send(Buffer.from('{"no": "gzip"}'), 'gzip');
+    assert.equal(corrupt.status, 400);
+    assert.equal(((await corrupt.json()) as { error: { code: string } }).error.code, 'A2A_ERR_UNDECODABLE_BODY');
+    assert.equal((await send(Buffer.from(JSON.stringify(trace)), 'br')).status, 415);
+  });
+});
