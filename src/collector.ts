@@ -165,9 +165,9 @@ export class Collector {
     );
 
     const accounting = new CountedOnceConsumer(this.ledger, this.pipeline);
-    this.intake = traceIntakeFromConfig(config, accounting, metrics);
     this.pricing = new PricingSource({ file: config.pricing.file, logger: this.logger });
     const pricing = this.pricing;
+    this.intake = traceIntakeFromConfig(config, accounting, metrics, () => pricing.current());
     this.otlpIntake = new OtlpIntake(accounting, { costMode: config.mapping.cost_mode, currency: config.mapping.currency, prices: () => pricing.current() }, metrics);
     if (spool !== undefined) this.replaySpool(spool, queued, accounting, metrics);
     this.endpoint = new IngestEndpoint(this.intake, metrics, this.logger, {

@@ -17,6 +17,7 @@ import { isStackOverflow } from '../model/json-value.js';
 import { readResponseTraceInto, type ReadLimits, type ReadResult } from '../model/read-trace.js';
 import { buildStepTree, type CalleeHasSidecar, type CostMode } from '../model/step-tree.js';
 import type { ReadWarning, TraceTimestamp } from '../model/types.js';
+import type { Pricer } from '../model/price-quote.js';
 import type { IntakeConsumer } from './counted-once-ledger.js';
 import { calleesWithSidecar } from './sidecar-agents.js';
 import type { CollectorConfig } from '../config/load-config.js';
@@ -78,14 +79,16 @@ export interface IntakeOptions extends ReadLimits {
   readonly costMode: CostMode;
   /** Callees whose nested traces their own sidecar counts. Default: none. */
   readonly calleeHasSidecar?: CalleeHasSidecar | undefined;
+  /** The price table in force, for steps with tokens and a model but no cost. Default: none (such steps stay unpriced). */
+  readonly prices?: (() => Pricer) | undefined;
 }
 
 /**
  * The intake `config` describes, with its mapper: the one place the mapping, reading and accounting
  * settings are taken from the config, for the server, the proxy and `convert` alike.
  */
-export function traceIntakeFromConfig(config: CollectorConfig, consumer: IntakeConsumer, metrics: SelfMetrics): TraceIntake {
-  return new TraceIntake(new SpanMapper(mappingOptionsFrom(config)), consumer, intakeOptionsFrom(config), metrics);
+export function traceIntakeFromConfig(config: CollectorConfig, consumer: IntakeConsumer, metrics: SelfMetrics, prices?: () => Pricer): TraceIntake {
+  return new TraceIntake(new SpanMapper(mappingOptionsFrom(config)), consumer, { ...intakeOptionsFrom(config), prices }, metrics);
 }
 
 /** The mapping settings of `config` (`mapping`, `service.resource_attributes`). */
@@ -257,7 +260,7 @@ export class TraceIntake {
           });
         }
       }
-      const tree = buildStepTree(trace, service, this.options.costMode, allWarnings, this.options.calleeHasSidecar);
+      const tree = buildStepTree(trace, service, this.options.costMode, allWarnings, this.options.calleeHasSidecar, this.options.prices?.());
       const otelTraceId = parent?.traceId ?? toOtelTraceId(trace.traceId);
       // A loop, not push(...): a spread of very many spans overflows the stack.
       for (const span of this.mapper.toReadableSpans({ tree, otelTraceId, parentSpanId: parent?.spanId, receivedAt, envelope })) spans.push(span);

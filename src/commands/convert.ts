@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
+import { PricingSource } from '../accounting/pricing/pricing-source.js';
 import { traceIntakeFromConfig } from '../accounting/trace-intake.js';
+import { silentLogger } from '../telemetry/logger.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { EXIT_USAGE, loadCommandConfig, type Command } from './command.js';
 import { mediaTypeOfFile } from './send.js';
@@ -23,6 +25,7 @@ export const convertCommand: Command = async (options) => {
   }
   const config = await loadCommandConfig(options);
   const text = await readFile(file, 'utf8');
+  const prices = new PricingSource({ file: config.pricing.file, logger: silentLogger }).current();
   const spans: ReadableSpan[] = [];
   const intake = traceIntakeFromConfig(
     config,
@@ -34,6 +37,7 @@ export const convertCommand: Command = async (options) => {
       durable: () => Promise.resolve(),
     },
     new SelfMetrics(new Registry()),
+    () => prices,
   );
   const accepted = intake.ingestText(text, mediaTypeOfFile(file, text));
   for (const trace of accepted) {

@@ -8,7 +8,7 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { EnvelopeContext, EnvelopeMark, EnvelopeMarkSource } from '../model/envelope-context.js';
 import { addMillis } from '../model/timestamp.js';
-import type { StepNode, StepTree } from '../model/step-tree.js';
+import { modelOfStep, type StepNode, type StepTree } from '../model/step-tree.js';
 import type { A2AStep, StepError, TraceTimestamp } from '../model/types.js';
 import * as names from './attribute-names.js';
 import { DEFAULT_REDACT_PATTERN, capText, toAttributeValue, toJsonAttribute } from './attribute-values.js';
@@ -199,11 +199,23 @@ export class SpanMapper {
   /** Reported cost and tokens, each with its exclusive share (what no child step already counts). */
   private addUsageAttributes(node: StepNode, attributes: Attributes): void {
     const step = node.step;
+    const computed = node.computedCost;
     if (step.cost !== undefined) {
       attributes[names.ATTR_STEP_COST] = step.cost;
       attributes[names.ATTR_GEN_AI_USAGE_COST] = step.cost;
       attributes[names.ATTR_STEP_COST_EXCLUSIVE] = node.exclusiveCost ?? step.cost;
       attributes[names.ATTR_COST_CURRENCY] = this.currency;
+      attributes[names.ATTR_COST_SOURCE] = 'reported';
+    } else if (computed !== undefined) {
+      // Not gen_ai.usage.cost: that names what the producer reported.
+      attributes[names.ATTR_STEP_COST] = computed.inclusive;
+      attributes[names.ATTR_STEP_COST_EXCLUSIVE] = computed.cost;
+      attributes[names.ATTR_COST_CURRENCY] = computed.currency;
+      attributes[names.ATTR_COST_SOURCE] = 'computed';
+      attributes[names.ATTR_COST_PRICE_RULE] = computed.rule;
+      attributes[names.ATTR_COST_PRICE_AS_OF] = computed.asOf;
+    } else if ((node.exclusiveTokens ?? 0) > 0) {
+      attributes[names.ATTR_COST_UNPRICED_MODEL] = modelOfStep(step) ?? '';
     }
     if (step.totalTokens !== undefined) {
       attributes[names.ATTR_STEP_TOTAL_TOKENS] = step.totalTokens;

@@ -5,6 +5,7 @@
  */
 import { exclusiveShare, RoundedSum, type CostMode } from './cost-arithmetic.js';
 import { propertyPath } from './field-path.js';
+import type { PriceQuote, Pricer } from './price-quote.js';
 import type { A2AStep, A2ATrace, ReadWarning } from './types.js';
 
 export type { CostMode } from './cost-arithmetic.js';
@@ -27,6 +28,12 @@ export interface StepNode {
   exclusiveCost: number | undefined;
   /** Tokens not already counted by a child; undefined when the step reported none. */
   exclusiveTokens: number | undefined;
+  /**
+   * For a step that reported tokens and a model but no cost: the price of its own tokens (those its
+   * children do not report), and `inclusive`, that plus its children's costs. Its
+   * {@link exclusiveCost} is then the price.
+   */
+  computedCost: (PriceQuote & { readonly inclusive: number }) | undefined;
   /**
    * In a nested trace whose callee runs a sidecar of its own: that sidecar counts and exports the
    * step, so this collector neither maps nor counts it (it still takes part in exclusive cost).
@@ -58,6 +65,7 @@ export function buildStepTree(
   costMode: CostMode,
   warnings: ReadWarning[],
   calleeHasSidecar: CalleeHasSidecar = () => false,
+  pricer?: Pricer,
 ): StepTree {
   const all: StepNode[] = [];
   const roots = linkTrace(trace, undefined, rootService, 0, all, warnings, calleeHasSidecar, false);
@@ -72,7 +80,10 @@ export function buildStepTree(
   }
   for (let i = ordered.length - 1; i >= 0; i--) {
     const node = ordered[i] as StepNode;
-    node.exclusiveCost = exclusive(node.step.cost, node.children, (child) => child.step.cost, costMode);
+    // A child's cost as its parent's report would include it: reported, else priced.
+    const costOf = (child: StepNode): number | undefined => child.step.cost ?? child.computedCost?.inclusive;
+    node.computedCost = node.step.cost === undefined && pricer !== undefined ? priceOwnTokens(node, costMode, pricer, costOf) : undefined;
+    node.exclusiveCost = node.computedCost?.cost ?? exclusive(node.step.cost, node.children, costOf, costMode);
     node.exclusiveTokens = exclusive(node.step.totalTokens, node.children, (child) => child.step.totalTokens, costMode);
   }
   return { roots, nodes: ordered };
@@ -88,6 +99,37 @@ function exclusive(
   const childSum = new RoundedSum();
   for (const child of children) childSum.add(valueOf(child) ?? 0);
   return exclusiveShare(own, childSum.value, mode);
+}
+
+/** Names of `additional_attributes` that give a step's model, first present wins. */
+const MODEL_ATTRIBUTES = ['gen_ai.response.model', 'gen_ai.request.model', 'model'] as const;
+
+/** The model a step names in its `additional_attributes`, if any. */
+export function modelOfStep(step: A2AStep): string | undefined {
+  for (const key of MODEL_ATTRIBUTES) {
+    const value = step.additionalAttributes[key];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
+/** The price of the tokens a step reports itself, minus what its children report (DESIGN §3, per direction). */
+function priceOwnTokens(node: StepNode, mode: CostMode, pricer: Pricer, costOf: (child: StepNode) => number | undefined): StepNode['computedCost'] {
+  const { step } = node;
+  const model = modelOfStep(step);
+  if (model === undefined || (step.inputTokens === undefined && step.outputTokens === undefined)) return undefined;
+  const own = (value: number | undefined, ofChild: (child: StepNode) => number | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const childSum = new RoundedSum();
+    for (const child of node.children) childSum.add(ofChild(child) ?? 0);
+    return exclusiveShare(value, childSum.value, mode);
+  };
+  const quote = pricer.price(model, { input: own(step.inputTokens, (child) => child.step.inputTokens), output: own(step.outputTokens, (child) => child.step.outputTokens) });
+  if (quote === undefined) return undefined;
+  const inclusive = new RoundedSum();
+  inclusive.add(quote.cost);
+  for (const child of node.children) inclusive.add(costOf(child) ?? 0);
+  return { ...quote, inclusive: inclusive.value };
 }
 
 function linkTrace(
@@ -112,6 +154,7 @@ function linkTrace(
       cycleBroken: false,
       exclusiveCost: undefined,
       exclusiveTokens: undefined,
+      computedCost: undefined,
       countedElsewhere,
     };
     if (!byId.has(step.stepId)) byId.set(step.stepId, node);

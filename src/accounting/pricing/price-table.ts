@@ -7,26 +7,11 @@
 import { z } from 'zod';
 import { roundToOperands, RoundedSum } from '../../model/cost-arithmetic.js';
 import { fieldPath } from '../../model/field-path.js';
+import type { PriceQuote, Pricer, TokenUsage } from '../../model/price-quote.js';
 import { SHIPPED_PRICES } from './shipped-prices.js';
 import * as errors from '../../error-catalog.js';
 
-/** Tokens of one call. `input` includes cache-read and cache-write tokens. */
-export interface TokenUsage {
-  readonly input?: number | undefined;
-  readonly output?: number | undefined;
-  readonly cacheRead?: number | undefined;
-  readonly cacheWrite?: number | undefined;
-}
-
-/** A computed cost and where it came from. */
-export interface PriceQuote {
-  readonly cost: number;
-  readonly currency: string;
-  /** The `match` of the row that priced it. */
-  readonly rule: string;
-  /** The table's `as_of`. */
-  readonly asOf: string;
-}
+export type { PriceQuote, TokenUsage } from '../../model/price-quote.js';
 
 const rate = z.number().nonnegative().finite();
 
@@ -61,7 +46,7 @@ function times(tokens: number, perMillion: number): number {
 }
 
 /** A validated price table. */
-export class PriceTable {
+export class PriceTable implements Pricer {
   private constructor(
     readonly asOf: string,
     readonly currency: string,
