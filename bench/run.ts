@@ -9,6 +9,8 @@
  * 3. Peak RSS of the collector process.
  * 4. The OpenTelemetry Collector built from otelcol-builder.yaml, fed the same spans as OTLP/JSON
  *    and exporting OTLP protobuf to the same sink (DESIGN §9 baseline).
+ * 4b. OTLP/HTTP protobuf ingest (`POST /v1/traces`, the OTLP receiver) of the collector next to the
+ *    Collector's, on the same spans encoded once by the OTel JS serializer.
  * 5. Heap per span of the counted-once ledger, measured against its byte estimate
  *    (bench/ledger-heap-probe.ts, in a process of its own with --expose-gc).
  * 6. Heap per queued span, per span shape, measured against the queue's byte estimate
@@ -115,16 +117,22 @@ function peakRssMiB(pid: number | undefined): number {
  * through them gets ids of its own, so no request repeats a trace (the collector counts and exports
  * a repeated trace once: repeats would be work not done).
  */
-async function load(url: string, bodies: string[], path = '/v1/a2a/traces'): Promise<{ requestsPerSecond: number; failures: number }> {
+async function load(
+  url: string,
+  bodies: string[],
+  path = '/v1/a2a/traces',
+  contentType = 'application/json',
+  perRound: (body: string, round: number) => string | Buffer = (body, round) => (round === 0 ? body : body.replaceAll(ID_SUFFIX, `-${round.toString(16).padStart(12, '0')}`)),
+): Promise<{ requestsPerSecond: number; failures: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const target = new URL(path, url);
   let done = 0;
   let succeeded = 0;
   let next = 0;
   const deadline = Date.now() + SECONDS * 1000;
-  const one = (body: string): Promise<void> =>
+  const one = (body: string | Buffer): Promise<void> =>
     new Promise((resolve) => {
-      const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const req = request(target, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
         if (res.statusCode !== undefined && res.statusCode < 300) succeeded++;
         res.resume();
         res.on('end', resolve);
@@ -139,7 +147,7 @@ async function load(url: string, bodies: string[], path = '/v1/a2a/traces'): Pro
         const index = next++;
         const round = Math.floor(index / bodies.length);
         const body = bodies[index % bodies.length] as string;
-        await one(round === 0 ? body : body.replaceAll(ID_SUFFIX, `-${round.toString(16).padStart(12, '0')}`));
+        await one(perRound(body, round));
         done++;
       }
     }),
@@ -159,6 +167,33 @@ function otlpJsonBodies(traces: Array<Record<string, unknown>>): string[] {
     const spans = mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId(read.traceId), receivedAt });
     return Buffer.from(JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array()).toString('utf8');
   });
+}
+
+/**
+ * The same spans as OTLP protobuf, each body with the trace ids it holds, so that a round through the
+ * bodies can give every trace new ids (as base64, since {@link load} rotates strings).
+ */
+function otlpProtobufBodies(traces: Array<Record<string, unknown>>): { bodies: string[]; perRound: (body: string, round: number) => Buffer } {
+  const mapper = new SpanMapper(DEFAULT_MAPPING);
+  const receivedAt = { raw: '', epochSeconds: 1_800_000_000, nanos: 0, zoneAssumed: false };
+  const traceIds = new Map<string, Buffer>();
+  const bodies = traces.map((value) => {
+    const { trace: read } = readWithDefaultLimits(value);
+    const tree = buildStepTree(read, 'bench-agent', 'auto', []);
+    const otelTraceId = toOtelTraceId(read.traceId);
+    const spans = mapper.toReadableSpans({ tree, otelTraceId, receivedAt });
+    const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array()).toString('base64');
+    traceIds.set(body, Buffer.from(otelTraceId, 'hex'));
+    return body;
+  });
+  const perRound = (body: string, round: number): Buffer => {
+    const bytes = Buffer.from(body, 'base64');
+    const id = traceIds.get(body) as Buffer;
+    // Every span of the body carries the trace id: give each copy the round in its last 4 bytes.
+    for (let at = bytes.indexOf(id); at >= 0; at = bytes.indexOf(id, at + id.length)) bytes.writeUInt32BE(round >>> 0, at + 12);
+    return bytes;
+  };
+  return { bodies, perRound };
 }
 
 /** Starts the Collector built from otelcol-builder.yaml with a receiver -> batch -> otlp_http sink pipeline. */
@@ -275,6 +310,16 @@ async function main(): Promise<void> {
           `${label}: OpenTelemetry Collector (OTLP/JSON in, protobuf out) ${Math.round(o.requestsPerSecond * steps).toLocaleString('en')} spans/s (${o.failures} errors) | collector/Collector ${(c.requestsPerSecond / o.requestsPerSecond).toFixed(2)}x`;
         console.log(vs('HTTP   1 span/request ', 1, coll1, otlp1));
         console.log(vs('HTTP 100 spans/request', 100, coll100, otlp100));
+        // OTLP/HTTP protobuf in on both sides: the collector's OTLP receiver against the Collector's.
+        for (const [label, steps, count] of [['OTLP/HTTP protobuf   1 span/request ', 1, 1000], ['OTLP/HTTP protobuf 100 spans/request', 100, 50]] as const) {
+          const { bodies, perRound } = otlpProtobufBodies(Array.from({ length: count }, (_, i) => trace(steps, i)));
+          const ours = await load(collector.url, bodies, '/v1/traces', 'application/x-protobuf', perRound);
+          const theirs = await load(otelcol.url, bodies, '/v1/traces', 'application/x-protobuf', perRound);
+          console.log(
+            `${label}: collector ${Math.round(ours.requestsPerSecond * steps).toLocaleString('en')} spans/s (${ours.failures} refused)` +
+              ` | OpenTelemetry Collector ${Math.round(theirs.requestsPerSecond * steps).toLocaleString('en')} spans/s (${theirs.failures} errors) | collector/Collector ${(ours.requestsPerSecond / theirs.requestsPerSecond).toFixed(2)}x`,
+          );
+        }
         const otelRss = peakRssMiB(otelcol.child.pid);
         console.log(`peak RSS: OpenTelemetry Collector ${otelRss.toFixed(0)} MiB | collector/Collector ${(collectorRss / otelRss).toFixed(2)}x`);
       } finally {

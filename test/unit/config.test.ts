@@ -82,6 +82,23 @@ describe('validateConfig', () => {
     assert.deepEqual(unknownKey, [{ path: 'server', reason: 'unknown key(s): hots' }]);
   });
 
+  it('runs the otlp receiver with its defaults when no receivers section is given, and none for {}', () => {
+    assert.deepEqual(validateConfig({}, builtInExporterFactories).receivers, [
+      { id: 'otlp', type: 'otlp', settings: { protocols: { http: {}, grpc: null } } },
+    ]);
+    assert.deepEqual(validateConfig({ receivers: {} }, builtInExporterFactories).receivers, []);
+    assert.deepEqual(validateConfig({ receivers: { otlp: { protocols: { grpc: {} } } } }, builtInExporterFactories).receivers[0]?.settings, {
+      protocols: { http: {}, grpc: { endpoint: '127.0.0.1:4317' } },
+    });
+  });
+
+  it('reports receiver problems with their key paths', () => {
+    assert.deepEqual(problems({ receivers: { otlp: { protocols: { grpc: { endpoint: 'localhost' } } }, kafka: {} } }), [
+      { path: 'receivers.otlp.protocols.grpc.endpoint', reason: 'expected host:port, as 127.0.0.1:4318' },
+      { path: 'receivers.kafka', reason: 'unknown receiver type "kafka" (known: otlp)' },
+    ]);
+  });
+
   it('keeps an explicit 0 (port 0 picks a free port)', () => {
     assert.equal(validateConfig({ server: { port: 0 } }, builtInExporterFactories).server.port, 0);
   });
