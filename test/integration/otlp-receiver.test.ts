@@ -14,6 +14,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Client as GrpcClient, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import type { Collector, ListenAddress } from '../../src/collector.js';
 import { freePort } from '../helpers/backends.js';
@@ -272,5 +273,65 @@ describe('compressed A2A ingest (POST /v1/a2a/traces)', () => {
     assert.equal(corrupt.status, 400);
     assert.equal(((await corrupt.json()) as { error: { code: string } }).error.code, 'A2A_ERR_UNDECODABLE_BODY');
     assert.equal((await send(Buffer.from(JSON.stringify(trace)), 'br')).status, 415);
+  });
+});
+
+describe('OTLP/gRPC', () => {
+  /** One raw `TraceService/Export` call with grpc-js, the request already encoded. */
+  async function exportCall(endpoint: string, body: Buffer, token?: string): Promise<{ error: ServiceError | null; response: Buffer | undefined }> {
+    const client = new GrpcClient(endpoint, credentials.createInsecure());
+    const metadata = new Metadata();
+    if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
+    try {
+      return await new Promise((resolve) => {
+        client.makeUnaryRequest(
+          '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          (request: Buffer) => request,
+          (response: Buffer) => response,
+          body,
+          metadata,
+          (error: ServiceError | null, response?: Buffer) => resolve({ error, response }),
+        );
+      });
+    } finally {
+      client.close();
+    }
+  }
+
+  it('takes an export, refuses bytes that are not OTLP (INVALID_ARGUMENT) and a call without the token (UNAUTHENTICATED)', async () => {
+    const { collector, address } = await startCollector({ server: { port: 0, auth_token: 't0ken' }, receivers: { otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' } } } } });
+    const endpoint = collector.receiverAddresses[0] as string;
+    const ok = await exportCall(endpoint, protobufBody([chat('b000000000000001', 1_000_000, 0)]), 't0ken');
+    assert.equal(ok.error, null);
+    assert.equal(ok.response?.length, 0);
+    assert.equal((await exportCall(endpoint, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]), 't0ken')).error?.code, status.INVALID_ARGUMENT);
+    assert.equal((await exportCall(endpoint, protobufBody([chat('b000000000000002', 1, 1)]))).error?.code, status.UNAUTHENTICATED);
+    const metrics = await (await fetch(`${address.url}/metrics`)).text();
+    assert.deepEqual(metricSamples(metrics, 'a2a_collector_received_otlp_spans_total'), { '{protocol="http"}': 0, '{protocol="grpc"}': 1 });
+    assert.deepEqual(metricSamples(metrics, 'a2a_cost_total'), { '{agent="otel-agent",call_type="llm",target="gpt-4o-mini",currency="USD"}': 0.15 });
+  });
+
+  it('answers UNAVAILABLE with a retry-after trailer, and HTTP 503 with Retry-After, when an exporter queue is full', async () => {
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const { collector, address } = await startCollector({
+      receivers: { otlp: { protocols: { grpc: { endpoint: '127.0.0.1:0' } } } },
+      exporters: {
+        otlp: { endpoint: down, sending_queue: { queue_size_bytes: 16 * 1024 }, retry_on_failure: { initial_interval_millis: 60_000, max_interval_millis: 60_000, max_elapsed_time_millis: 0 } },
+      },
+    });
+    const batch = (first: number) => protobufBody(Array.from({ length: 6 }, (_, i) => chat(`c000000000000${(first + i).toString(16).padStart(3, '0')}`, 1, 1)));
+    // Batches in flight to the down backend have left the queue: send until it is full.
+    let full: Response | undefined;
+    for (let n = 0; n < 20 && full === undefined; n++) {
+      const response = await post(address, batch(n * 6), PROTOBUF);
+      if (response.status !== 200) full = response;
+    }
+    assert.equal(full?.status, 503);
+    assert.match(full?.headers.get('retry-after') ?? '', /^\d+$/);
+    const call = await exportCall(collector.receiverAddresses[0] as string, batch(200));
+    assert.equal(call.error?.code, status.UNAVAILABLE);
+    assert.match(String(call.error?.metadata.get('retry-after')[0] ?? ''), /^\d+$/);
+    const metrics = await (await fetch(`${address.url}/metrics`)).text();
+    assert.equal(metricSamples(metrics, 'a2a_collector_rejected_requests_total')['{reason="queue_full"}'], 2);
   });
 });
