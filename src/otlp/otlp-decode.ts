@@ -83,9 +83,24 @@ function reject(path: string, reason: string): never {
   throw new SpanRejected({ path, reason });
 }
 
-/** Own fields only: a protobufjs message keeps defaults on its prototype. */
+const snakeNames = new Map<string, string>();
+
+/** The proto field name of a lowerCamelCase one (`resourceSpans` → `resource_spans`). */
+function snakeName(field: string): string {
+  let name = snakeNames.get(field);
+  if (name === undefined) snakeNames.set(field, (name = field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)));
+  return name;
+}
+
+/**
+ * A field's value, own fields only (a protobufjs message keeps defaults on its prototype). OTLP/JSON
+ * names fields in lowerCamelCase, and the protobuf JSON mapping has parsers accept the proto names
+ * too, so `resource_spans` is read as well: ignoring it would answer 200 for spans never taken.
+ */
 function own(message: object, field: string): unknown {
-  return Object.hasOwn(message, field) ? (message as Record<string, unknown>)[field] : undefined;
+  if (Object.hasOwn(message, field)) return (message as Record<string, unknown>)[field];
+  const snake = snakeName(field);
+  return snake !== field && Object.hasOwn(message, snake) ? (message as Record<string, unknown>)[snake] : undefined;
 }
 
 function list(message: object, field: string, path: string, refuse: (path: string, reason: string) => never): readonly unknown[] {

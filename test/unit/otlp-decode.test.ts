@@ -156,6 +156,24 @@ describe('decodeTracesJson', () => {
     ]);
   });
 
+  it('reads the proto field names too, as the protobuf JSON mapping has parsers do', () => {
+    const { spans } = decodeTracesJson(
+      JSON.stringify({
+        resource_spans: [
+          {
+            scope_spans: [
+              { spans: [{ trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', name: 'chat', start_time_unix_nano: '1700000000000000001', attributes: [{ key: 'k', value: { int_value: '7' } }] }] },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0]?.spanContext().spanId, 'b7ad6b7169203331');
+    assert.deepEqual(spans[0]?.startTime, [1_700_000_000, 1]);
+    assert.equal(spans[0]?.attributes['k'], 7);
+  });
+
   it('refuses a request whose structure above the spans is wrong, naming the path', () => {
     assert.throws(
       () => decodeTracesJson(JSON.stringify({ resourceSpans: [{ scopeSpans: {} }] })),
