@@ -1,7 +1,8 @@
 /**
  * @module Builds the collector from a validated config: exporters (each behind its own queue and
  * retry), the in-process components (the store, the span metrics; src/components.ts), the
- * counted-once ledger that feeds them, the intake and the HTTP API. Starts in order and shuts down
+ * counted-once ledger that feeds them, the intakes (A2A, OTLP) with the price table, the receivers
+ * (receivers/index.ts) and the HTTP API. Starts in order and shuts down
  * in reverse: stop intake, drain queues, close exporters, settle the ledger, close the components.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -257,8 +258,16 @@ export class Collector {
     this.server = server;
     const address = await listen(server, this.config.server.port, this.config.server.host);
     const receiverAddresses: string[] = [];
-    for (const receiver of this.receivers) receiverAddresses.push(...(await receiver.start()));
-    this.receiverAddresses = receiverAddresses;
+    for (const [index, receiver] of this.receivers.entries()) {
+      try {
+        receiverAddresses.push(...(await receiver.start()));
+      } catch (error) {
+        // Nothing half-started stays open: the caller exits, or tries again with another config.
+        await Promise.all([closeServer(server, 0), ...this.receivers.map((started) => started.shutdown())]);
+        throw new Error(`receiver ${this.config.receivers[index]?.id ?? index}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    this.listeningReceivers = receiverAddresses;
     this.logger.log('info', 'collector listening', {
       url: address.url,
       receivers: this.config.receivers.map((r) => r.id),
@@ -267,8 +276,12 @@ export class Collector {
     return address;
   }
 
+  private listeningReceivers: readonly string[] = [];
+
   /** Addresses the receivers listen on besides the collector's port (`host:port` for gRPC, a URL for HTTP), once started. */
-  receiverAddresses: readonly string[] = [];
+  get receiverAddresses(): readonly string[] {
+    return this.listeningReceivers;
+  }
 
   /** Sends everything queued to the exporters now. */
   async forceFlush(timeoutMillis?: number): Promise<void> {

@@ -35,7 +35,7 @@ export const serveCommand: Command = async (options) => {
   try {
     await collector.start();
   } catch (error) {
-    options.stderr(`cannot listen on ${config.server.host}:${config.server.port}: ${(error as Error).message}\n`);
+    options.stderr(`cannot listen: ${(error as Error).message}\n`);
     return EXIT_USAGE;
   }
   const signal = await untilSignal();

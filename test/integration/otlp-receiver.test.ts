@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, deflateSync } from 'node:zlib';
@@ -333,5 +335,28 @@ describe('OTLP/gRPC', () => {
     assert.match(String(call.error?.metadata.get('retry-after')[0] ?? ''), /^\d+$/);
     const metrics = await (await fetch(`${address.url}/metrics`)).text();
     assert.equal(metricSamples(metrics, 'a2a_collector_rejected_requests_total')['{reason="queue_full"}'], 2);
+  });
+});
+
+describe('a receiver that cannot listen', () => {
+  it('fails the start naming the receiver, and leaves nothing listening', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const collectorPort = await freePort();
+      const { collector } = createTestCollector({ server: { port: collectorPort }, receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${port}` } } } } });
+      await assert.rejects(collector.start(), (error: unknown) => error instanceof Error && error.message.startsWith('receiver otlp: '));
+      // The collector's own port was closed again: it can be bound.
+      const probe = createServer();
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.listen(collectorPort, '127.0.0.1', resolve);
+      });
+      await new Promise((resolve) => probe.close(resolve));
+      await collector.shutdown(100);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
