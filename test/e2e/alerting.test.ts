@@ -3,7 +3,9 @@
  * scripts/backends/prometheus.sh and alertmanager.sh): Prometheus scrapes the collector's /metrics
  * and evaluates the shipped alerts.yml unchanged, with budgets.yml overridden the documented way (a
  * copy with another number); Alertmanager, configured from the shipped example, delivers to a
- * webhook this test serves. Everything listens on 127.0.0.1.
+ * webhook this test serves. The spend that crosses the budget comes from an agent that runs
+ * OpenTelemetry (the OTel JS SDK exporting OTLP/HTTP), priced from its tokens by the shipped price
+ * table: the shipped rules need no change for such agents. Everything listens on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -13,11 +15,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { builtInExporterFactories } from '../../exporters/index.js';
 import { Collector, type ListenAddress } from '../../src/collector.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { eventually, startBackend, type RunningBackend } from '../helpers/backends.js';
+import { metricSamples } from '../helpers/metrics-text.js';
 
 const RULES_DIR = fileURLToPath(new URL('../../exporters/prometheus/', import.meta.url));
 const BUDGET_ALERT = 'A2ACostBudgetExceeded';
@@ -171,6 +179,12 @@ describe('cost budget alert through a real Prometheus and Alertmanager', { timeo
     return body.data.alerts;
   }
 
+  /** The sum of `name`'s samples on the collector's own /metrics whose labels hold `label`. */
+  async function collectorSum(name: string, label: string): Promise<number> {
+    const samples = metricSamples(await (await fetch(`${address.url}/metrics`)).text(), name);
+    return Object.entries(samples).reduce((sum, [labels, value]) => (labels.includes(label) ? sum + value : sum), 0);
+  }
+
   /** Posts one single-step trace of agent `budget-agent` costing `cost` USD. */
   async function postCost(cost: number): Promise<void> {
     tracesPosted += 1;
@@ -269,9 +283,32 @@ describe('cost budget alert through a real Prometheus and Alertmanager', { timeo
     assert.deepEqual(webhook.deliveries, []);
   });
 
-  it('delivers A2ACostBudgetExceeded to the on-call webhook once the spend crosses the budget', async (t) => {
+  /**
+   * An agent on the OTel JS SDK makes one `chat` call on gpt-4o that reports `outputTokens` output
+   * tokens and no cost: the shipped price table prices them at 10 USD per million.
+   */
+  async function otelAgentSpends(outputTokens: number): Promise<void> {
+    const provider = new NodeTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'otel-budget-agent' }),
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${address.url}/v1/traces` }), { scheduledDelayMillis: 50 })],
+    });
+    const span = provider.getTracer('budget-test').startSpan('chat gpt-4o', {
+      kind: SpanKind.CLIENT,
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 0, 'gen_ai.usage.output_tokens': outputTokens },
+    });
+    span.end();
+    await provider.shutdown();
+  }
+
+  it('delivers A2ACostBudgetExceeded to the on-call webhook once an OpenTelemetry agent\'s spend crosses the budget', async (t) => {
+    // A first call makes the agent's series (increase() cannot see a series' first sample), scraped
+    // before the spend that crosses: 1,000 tokens, 0.01 USD.
+    await otelAgentSpends(1_000);
+    await eventually(async () => ((await scalar('count_over_time(a2a_cost_total{agent="otel-budget-agent"}[1m])')) ?? 0) >= 2 ? true : undefined, 60_000);
     const crossedAt = Date.now();
-    await postCost(SPEND_CROSSING);
+    // 800,000 output tokens at 10 USD per million: SPEND_CROSSING.
+    await otelAgentSpends(800_000);
+    assert.equal(await collectorSum('a2a_cost_total', 'agent="otel-budget-agent"'), SPEND_CROSSING + 0.01);
 
     const delivery = await eventually(
       () => Promise.resolve(webhook.deliveries.find((d) => d.payload.alerts.some((alert) => alert.labels['alertname'] === BUDGET_ALERT))),
@@ -294,9 +331,12 @@ describe('cost budget alert through a real Prometheus and Alertmanager', { timeo
     const spent = /^A2A agents spent (\d+\.\d\d) USD in the last hour, over budget$/.exec(alert.annotations['summary'] ?? '');
     assert.ok(spent, `summary: ${alert.annotations['summary']}`);
     const spentValue = Number(spent[1]);
-    // Prometheus sees the spend after the counter's first sample (SPEND_BELOW + SPEND_CROSSING = 12),
-    // extrapolated by at most a scrape interval or so.
-    assert.ok(spentValue > BUDGET && spentValue >= SPEND_BELOW + SPEND_CROSSING && spentValue < (SPEND_BELOW + SPEND_CROSSING) * 1.3, `spent ${spentValue}`);
+    // Prometheus sees the spend after each counter's first sample (SPEND_BELOW + SPEND_CROSSING = 12,
+    // and 0.01), extrapolated: increase() stretches a series' samples towards the window's start by
+    // up to 1.1 scrape intervals, which at most doubles the young OTel agent series (two or three
+    // samples old), and adds a third at most to the older one.
+    assert.ok(spentValue > BUDGET && spentValue >= SPEND_BELOW + SPEND_CROSSING, `spent ${spentValue}`);
+    assert.ok(spentValue < SPEND_BELOW * 1.3 + (SPEND_CROSSING + 0.01) * 2.2, `spent ${spentValue}`);
     assert.ok((alert.annotations['description'] ?? '').endsWith(`the budget (a2a:cost_budget:1h) is ${BUDGET.toFixed(2)} USD.`), alert.annotations['description']);
     assert.match(alert.annotations['runbook'] ?? '', /increase\(a2a_cost_total\{currency="USD"\}\[1h\]\)/);
 
