@@ -5,6 +5,7 @@
  * the input tokens (the OTel GenAI convention) and priced at their own rates where the row has them.
  */
 import { z } from 'zod';
+import type { FieldIssue } from '../../errors.js';
 import { roundToOperands, RoundedSum } from '../../model/cost-arithmetic.js';
 import { fieldPath } from '../../model/field-path.js';
 import type { PriceQuote, Pricer, TokenUsage } from '../../model/price-quote.js';
@@ -15,14 +16,30 @@ export type { PriceQuote, TokenUsage } from '../../model/price-quote.js';
 
 const rate = z.number().nonnegative().finite();
 
+/**
+ * A `match` as written and compiled, or an issue saying why it does not compile. The text is kept for
+ * the quote's rule: a RegExp's own `source` escapes `/`.
+ */
+const pattern = z
+  .string()
+  .min(1)
+  .transform((source, context) => {
+    try {
+      return { text: source, compiled: new RegExp(source) };
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
 const PriceTableSchema = z.strictObject({
-  as_of: z.string().min(1),
+  as_of: z.iso.date(),
   currency: z.string().min(1).max(16),
   unit: z.literal('per 1M tokens').optional(),
   source: z.string().optional(),
   models: z.array(
     z.strictObject({
-      match: z.string().min(1),
+      match: pattern,
       input: rate,
       output: rate,
       cache_read: rate.optional(),
@@ -34,74 +51,86 @@ const PriceTableSchema = z.strictObject({
 interface Row {
   readonly rule: string;
   readonly pattern: RegExp;
+  /** Rates per million tokens. */
   readonly input: number;
   readonly output: number;
   readonly cacheRead: number;
   readonly cacheWrite: number;
 }
 
-/** Tokens times a per-million rate, in the table's currency units times a million. */
-function times(tokens: number, perMillion: number): number {
-  return roundToOperands(tokens * perMillion);
+/** Every issue of a failed parse, with its path under `origin`. */
+function issuesOf(error: z.ZodError, origin: string): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: fieldPath(origin, issue.path),
+    reason: issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
+
+/** A token count as priced: absent, negative and non-finite counts price nothing. */
+function tokens(count: number | undefined): number {
+  return count !== undefined && Number.isFinite(count) && count > 0 ? count : 0;
+}
+
+/** Tokens times a per-million rate, in millionths of the table's currency. */
+function times(count: number, perMillion: number): number {
+  return roundToOperands(count * perMillion);
 }
 
 /** A validated price table. */
 export class PriceTable implements Pricer {
   private constructor(
+    /** The table's `as_of` date (`YYYY-MM-DD`), written on every quote. */
     readonly asOf: string,
+    /** The table's currency, written on every quote. */
     readonly currency: string,
     private readonly rows: readonly Row[],
   ) {}
 
   /**
-   * Validates a table (the shape of shipped-prices.ts).
-   * @throws CollectorError `CFG_ERR_INVALID` naming each bad field by its path under `origin` (`pricing.file`).
+   * Validates a table (the shape of shipped-prices.ts), reporting every problem at once.
+   * @param origin Where the table came from, as the field path its issues start with (`pricing.file`
+   *   gives `pricing.file.models[3].match`); `''` for paths from the table's root (`models[3].match`).
+   * @throws CollectorError `CFG_ERR_INVALID` naming each bad field by its path and reason.
    */
   static parse(value: unknown, origin: string): PriceTable {
     const parsed = PriceTableSchema.safeParse(value);
-    if (!parsed.success) {
-      throw errors.invalidConfig(
-        parsed.error.issues.map((issue) => ({
-          path: fieldPath(origin, issue.path),
-          reason: issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message,
-        })),
-      );
-    }
-    const issues: Array<{ path: string; reason: string }> = [];
-    const rows: Row[] = [];
-    parsed.data.models.forEach((model, index) => {
-      let pattern: RegExp;
-      try {
-        pattern = new RegExp(model.match);
-      } catch (error) {
-        issues.push({ path: fieldPath(origin, ['models', index, 'match']), reason: `not a valid regular expression: ${(error as Error).message}` });
-        return;
-      }
-      rows.push({ rule: model.match, pattern, input: model.input, output: model.output, cacheRead: model.cache_read ?? model.input, cacheWrite: model.cache_write ?? model.input });
-    });
-    if (issues.length > 0) throw errors.invalidConfig(issues);
+    if (!parsed.success) throw errors.invalidConfig(issuesOf(parsed.error, origin));
+    const rows = parsed.data.models.map(
+      (model): Row => ({
+        rule: model.match.text,
+        pattern: model.match.compiled,
+        input: model.input,
+        output: model.output,
+        cacheRead: model.cache_read ?? model.input,
+        cacheWrite: model.cache_write ?? model.input,
+      }),
+    );
     return new PriceTable(parsed.data.as_of, parsed.data.currency, rows);
   }
 
-  /** The table that ships with the collector. */
+  /** The table that ships with the collector (shipped-prices.ts). */
   static shipped(): PriceTable {
-    return PriceTable.parse(SHIPPED_PRICES, 'shipped prices');
+    return PriceTable.parse(SHIPPED_PRICES, '');
   }
 
-  /** The cost of `usage` on `model`; undefined when no row matches it or the usage has neither input nor output tokens. */
+  /**
+   * The cost of `usage` on `model`, in {@link currency}: input tokens less the cache reads and writes
+   * among them at the input rate, cache reads and writes at theirs (the input rate where the row has
+   * none), output at the output rate, rounded to the precision of its terms. Undefined when no row
+   * matches the model, or the usage has neither input nor output tokens.
+   */
   price(model: string, usage: TokenUsage): PriceQuote | undefined {
     if (usage.input === undefined && usage.output === undefined) return undefined;
     const name = model.toLowerCase();
     const row = this.rows.find((candidate) => candidate.pattern.test(name));
     if (row === undefined) return undefined;
-    const cacheRead = usage.cacheRead ?? 0;
-    const cacheWrite = usage.cacheWrite ?? 0;
-    const plainInput = Math.max(0, (usage.input ?? 0) - cacheRead - cacheWrite);
-    const microSum = new RoundedSum();
-    microSum.add(times(plainInput, row.input));
-    microSum.add(times(cacheRead, row.cacheRead));
-    microSum.add(times(cacheWrite, row.cacheWrite));
-    microSum.add(times(usage.output ?? 0, row.output));
-    return { cost: roundToOperands(microSum.value / 1_000_000), currency: this.currency, rule: row.rule, asOf: this.asOf };
+    const cacheRead = tokens(usage.cacheRead);
+    const cacheWrite = tokens(usage.cacheWrite);
+    const millionths = new RoundedSum();
+    millionths.add(times(Math.max(0, tokens(usage.input) - cacheRead - cacheWrite), row.input));
+    millionths.add(times(cacheRead, row.cacheRead));
+    millionths.add(times(cacheWrite, row.cacheWrite));
+    millionths.add(times(tokens(usage.output), row.output));
+    return { cost: roundToOperands(millionths.value / 1_000_000), currency: this.currency, rule: row.rule, asOf: this.asOf };
   }
 }
