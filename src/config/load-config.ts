@@ -3,7 +3,6 @@
  * the whole of it, exporters included, and reports every problem with its key path at once.
  */
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import type { FieldIssue } from '../errors.js';
 import type { ExporterFactory, ExporterHelperSettings } from '../fan-out/exporter-factory.js';
@@ -11,7 +10,8 @@ import type { ReceiverFactory } from '../receiver-factory.js';
 import { builtInReceiverFactories } from '../../receivers/index.js';
 import { configFromEnvironment, otlpSettingsFromEnvironment, type ConfigOverlay } from './environment.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
-import { fieldPath, propertyPath } from '../model/field-path.js';
+import { zodIssues } from './zod-issues.js';
+import { propertyPath } from '../model/field-path.js';
 import { isObject } from '../model/json-value.js';
 import * as errors from '../error-catalog.js';
 
@@ -57,13 +57,6 @@ export function mergeConfig(base: unknown, overlay: unknown): unknown {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overlay)) merged[key] = mergeConfig(base[key], value);
   return merged;
-}
-
-function zodIssues(error: z.ZodError, base = ''): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: fieldPath(base, issue.path),
-    reason: issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
 }
 
 /**

@@ -5,11 +5,10 @@
  * the input tokens (the OTel GenAI convention) and priced at their own rates where the row has them.
  */
 import { z } from 'zod';
-import type { FieldIssue } from '../../errors.js';
 import { roundToOperands, RoundedSum } from '../../model/cost-arithmetic.js';
-import { fieldPath } from '../../model/field-path.js';
 import type { PriceQuote, Pricer, TokenUsage } from '../../model/price-quote.js';
 import { SHIPPED_PRICES } from './shipped-prices.js';
+import { zodIssues } from '../../config/zod-issues.js';
 import * as errors from '../../error-catalog.js';
 
 export type { PriceQuote, TokenUsage } from '../../model/price-quote.js';
@@ -58,14 +57,6 @@ interface Row {
   readonly cacheWrite: number;
 }
 
-/** Every issue of a failed parse, with its path under `origin`. */
-function issuesOf(error: z.ZodError, origin: string): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: fieldPath(origin, issue.path),
-    reason: issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
-}
-
 /** A token count as priced: absent, negative and non-finite counts price nothing. */
 function tokens(count: number | undefined): number {
   return count !== undefined && Number.isFinite(count) && count > 0 ? count : 0;
@@ -94,7 +85,7 @@ export class PriceTable implements Pricer {
    */
   static parse(value: unknown, origin: string): PriceTable {
     const parsed = PriceTableSchema.safeParse(value);
-    if (!parsed.success) throw errors.invalidConfig(issuesOf(parsed.error, origin));
+    if (!parsed.success) throw errors.invalidConfig(zodIssues(parsed.error, origin));
     const rows = parsed.data.models.map(
       (model): Row => ({
         rule: model.match.text,
