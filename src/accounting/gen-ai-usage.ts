@@ -15,7 +15,6 @@ export const USAGE_ATTRIBUTES = {
   total: ['gen_ai.usage.total_tokens', 'llm.usage.total_tokens', 'llm.token_count.total'],
   cacheRead: ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read'],
   cacheWrite: ['gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write'],
-  reasoning: ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.completion_details.reasoning'],
   model: ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name', 'model'],
 } as const;
 
@@ -30,7 +29,7 @@ const KIND_OF_OPERATION: Readonly<Record<string, string>> = {
   embeddings: 'llm',
 };
 
-/** What one span reports. Token counts follow the GenAI conventions: input includes cached input, output includes reasoning. */
+/** What one span reports. Token counts follow the GenAI conventions: input includes cached input, output includes reasoning (so reasoning tokens need no reading of their own). */
 export interface GenAiUsage {
   readonly cost: number | undefined;
   readonly input: number | undefined;
@@ -39,7 +38,6 @@ export interface GenAiUsage {
   readonly total: number | undefined;
   readonly cacheRead: number | undefined;
   readonly cacheWrite: number | undefined;
-  readonly reasoning: number | undefined;
   readonly model: string | undefined;
   /** `agent`, `tool`, `llm` or `other` for a GenAI operation; undefined for a span that is not one. */
   readonly kind: string | undefined;
@@ -79,7 +77,6 @@ export function readGenAiUsage(attributes: Attributes): GenAiUsage {
     total,
     cacheRead: firstNumber(attributes, USAGE_ATTRIBUTES.cacheRead),
     cacheWrite: firstNumber(attributes, USAGE_ATTRIBUTES.cacheWrite),
-    reasoning: firstNumber(attributes, USAGE_ATTRIBUTES.reasoning),
     model: firstString(attributes, USAGE_ATTRIBUTES.model),
     kind,
   };

@@ -3,6 +3,7 @@
  * the whole of it, exporters included, and reports every problem with its key path at once.
  */
 import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import type { FieldIssue } from '../errors.js';
 import type { ExporterFactory, ExporterHelperSettings } from '../fan-out/exporter-factory.js';
@@ -60,6 +61,33 @@ export function mergeConfig(base: unknown, overlay: unknown): unknown {
 }
 
 /**
+ * Validates one section of components by id (`exporters`, `receivers`): each id's type must have a
+ * factory, and its settings (`null` for the defaults) must pass that factory's schema. Problems go
+ * to `issues` with their key paths.
+ */
+function validateComponents<Settings>(
+  kind: 'exporter' | 'receiver',
+  section: unknown,
+  factories: ReadonlyMap<string, { readonly configSchema: z.ZodType<Settings, unknown> }>,
+  issues: FieldIssue[],
+): Array<{ id: string; type: string; settings: Settings }> {
+  const components: Array<{ id: string; type: string; settings: Settings }> = [];
+  for (const [id, settings] of Object.entries(isObject(section) ? section : {})) {
+    const type = id.split('/')[0] ?? id;
+    const factory = factories.get(type);
+    const path = propertyPath(`${kind}s`, id);
+    if (factory === undefined) {
+      issues.push({ path, reason: `unknown ${kind} type "${type}" (known: ${[...factories.keys()].join(', ')})` });
+      continue;
+    }
+    const result = factory.configSchema.safeParse(settings ?? {});
+    if (!result.success) issues.push(...zodIssues(result.error, path));
+    else components.push({ id, type, settings: result.data });
+  }
+  return components;
+}
+
+/**
  * Validates a raw config object (already merged from its sources).
  * @throws CollectorError `CFG_ERR_INVALID` listing every problem with its key path.
  */
@@ -72,36 +100,10 @@ export function validateConfig(
   const parsed = ConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) issues.push(...zodIssues(parsed.error));
 
-  const exporters: ExporterConfig[] = [];
-  const rawExporters = isObject(raw) && isObject(raw['exporters']) ? raw['exporters'] : {};
-  for (const [id, settings] of Object.entries(rawExporters)) {
-    const type = id.split('/')[0] ?? id;
-    const factory = factories.get(type);
-    const exporterPath = propertyPath('exporters', id);
-    if (factory === undefined) {
-      issues.push({ path: exporterPath, reason: `unknown exporter type "${type}" (known: ${[...factories.keys()].join(', ')})` });
-      continue;
-    }
-    const result = factory.configSchema.safeParse(settings ?? {});
-    if (!result.success) issues.push(...zodIssues(result.error, exporterPath));
-    else exporters.push({ id, type, settings: result.data });
-  }
-
-  const receivers: ReceiverConfig[] = [];
+  const exporters = validateComponents('exporter', isObject(raw) ? raw['exporters'] : undefined, factories, issues);
   // No receivers section: the OTLP receiver with its defaults, so that OTel agents need no set-up.
   const rawReceivers = isObject(raw) && raw['receivers'] !== undefined ? raw['receivers'] : { otlp: null };
-  for (const [id, settings] of Object.entries(isObject(rawReceivers) ? rawReceivers : {})) {
-    const type = id.split('/')[0] ?? id;
-    const factory = receiverFactories.get(type);
-    const receiverPath = propertyPath('receivers', id);
-    if (factory === undefined) {
-      issues.push({ path: receiverPath, reason: `unknown receiver type "${type}" (known: ${[...receiverFactories.keys()].join(', ')})` });
-      continue;
-    }
-    const result = factory.configSchema.safeParse(settings ?? {});
-    if (!result.success) issues.push(...zodIssues(result.error, receiverPath));
-    else receivers.push({ id, type, settings: result.data });
-  }
+  const receivers: ReceiverConfig[] = validateComponents('receiver', rawReceivers, receiverFactories, issues);
 
   if (issues.length > 0 || !parsed.success) {
     throw errors.invalidConfig(issues);

@@ -127,11 +127,6 @@ function codingsOf(contentEncoding: string | undefined): string[] {
     .filter((coding) => coding !== '' && coding !== 'identity');
 }
 
-/** Whether every coding of `contentEncoding` is one {@link decodeContent} undoes. */
-export function isDecodableContentEncoding(contentEncoding: string | undefined): boolean {
-  return codingsOf(contentEncoding).every((coding) => Object.hasOwn(DECODERS, coding));
-}
-
 /**
  * `body` with its content codings undone (gzip, deflate; `identity` and none leave it as it is),
  * producing at most `maxBytes`: zlib stops there, so a compression bomb costs no more than a body
@@ -142,8 +137,9 @@ export async function decodeContent(body: Buffer, contentEncoding: string | unde
   const codings = codingsOf(contentEncoding);
   let decoded = body;
   for (const coding of codings.reverse()) {
-    const decoder = DECODERS[coding];
-    if (decoder === undefined || !Object.hasOwn(DECODERS, coding)) throw errors.unsupportedContentEncoding(coding);
+    // Own keys only: `constructor` is no coding.
+    const decoder = Object.hasOwn(DECODERS, coding) ? DECODERS[coding] : undefined;
+    if (decoder === undefined) throw errors.unsupportedContentEncoding(coding);
     try {
       decoded = await decoder(decoded, { maxOutputLength: maxBytes });
     } catch (error) {
