@@ -31,8 +31,54 @@ export function toJsonAttribute(value: unknown, maxLength: number, redact: RegEx
       return capText(value, maxLength);
     }
   }
-  const text = JSON.stringify(subject, (key, inner: unknown) => (key !== '' && redact.test(key) ? REDACTED : inner));
+  // A replacer costs a call per value: only a value that holds a key to redact pays for one.
+  const text = holdsKeyMatching(subject, redact)
+    ? JSON.stringify(subject, (key, inner: unknown) => (key !== '' && redact.test(key) ? REDACTED : inner))
+    : JSON.stringify(subject);
   return capText(text ?? String(value), maxLength);
+}
+
+/** Most keys remembered per pattern, so that a stream of distinct keys cannot grow the memory. */
+const MAX_REMEMBERED_KEYS = 4096;
+const keyVerdicts = new WeakMap<RegExp, Map<string, boolean>>();
+
+function matchesKey(key: string, pattern: RegExp, verdicts: Map<string, boolean>): boolean {
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = pattern.test(key);
+    if (verdicts.size < MAX_REMEMBERED_KEYS) verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * Whether any key JSON.stringify would hand a replacer (object keys and array indices, at any depth)
+ * matches `pattern`. Walks with a stack of its own, so depth costs no call stack.
+ */
+function holdsKeyMatching(value: unknown, pattern: RegExp): boolean {
+  let verdicts = keyVerdicts.get(pattern);
+  if (verdicts === undefined) {
+    verdicts = new Map();
+    keyVerdicts.set(pattern, verdicts);
+  }
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current !== 'object' || current === null) continue;
+    if (Array.isArray(current)) {
+      for (let index = 0; index < current.length; index++) {
+        if (matchesKey(String(index), pattern, verdicts)) return true;
+        pending.push(current[index]);
+      }
+      continue;
+    }
+    const record = current as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (matchesKey(key, pattern, verdicts)) return true;
+      pending.push(record[key]);
+    }
+  }
+  return false;
 }
 
 /** An attribute value for a pass-through field: primitives and homogeneous primitive arrays kept, the rest as JSON. */

@@ -2,7 +2,7 @@
  * @module Deterministic OpenTelemetry ids from A2A's free-form ids (DESIGN §3): the same input
  * always gives the same ids, so a re-sent trace is recognisable downstream.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const HEX32 = /^[0-9a-f]{32}$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -10,8 +10,9 @@ const HEX16 = /^[0-9a-f]{16}$/i;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
+/** One-shot `crypto.hash`: no Hash object per id (a step's span id is derived on every step). */
 function sha256Hex(text: string, hexChars: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, hexChars);
+  return hash('sha256', text, 'hex').slice(0, hexChars);
 }
 
 /** OTel trace id (32 lowercase hex) for an A2A trace id: 32-hex and UUIDs kept, anything else hashed. */

@@ -8,11 +8,104 @@ import type { TraceTimestamp } from './types.js';
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?:(Z|z)|([+-])(\d{2}):?(\d{2}))?$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+}
+
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, by H. Hinnant's `days_from_civil`: the same
+ * day count `Date` uses, without a `Date` per timestamp (read on every step's start and end).
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
 /**
  * Parses a timestamp string. Returns undefined when the text is not a timestamp this reader
  * accepts, or names an impossible date (Feb 30, 25:00).
  */
 export function parseTimestamp(raw: string): TraceTimestamp | undefined {
+  return parseCommonTimestamp(raw) ?? parseAnyTimestamp(raw);
+}
+
+/** The digit at `index` of `text`, or -1 when it holds no ASCII digit. */
+function digitAt(text: string, index: number): number {
+  const code = text.charCodeAt(index) - 48;
+  return code >= 0 && code <= 9 ? code : -1;
+}
+
+/** The two-digit number at `index`, or -1. */
+function twoDigitsAt(text: string, index: number): number {
+  const tens = digitAt(text, index);
+  const ones = digitAt(text, index + 1);
+  return tens < 0 || ones < 0 ? -1 : tens * 10 + ones;
+}
+
+/**
+ * The shape nearly every producer writes, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, read by
+ * character codes (two per step, on the ingest path); undefined for anything else, which
+ * {@link parseAnyTimestamp} then reads. Both give the same result for what this one reads
+ * (test/unit/timestamp.test.ts compares them).
+ */
+function parseCommonTimestamp(raw: string): TraceTimestamp | undefined {
+  const length = raw.length;
+  if (length < 20 || raw.charCodeAt(4) !== 45 || raw.charCodeAt(7) !== 45 || raw.charCodeAt(10) !== 84 || raw.charCodeAt(13) !== 58 || raw.charCodeAt(16) !== 58) {
+    return undefined;
+  }
+  const century = twoDigitsAt(raw, 0);
+  const yearOfCentury = twoDigitsAt(raw, 2);
+  const mo = twoDigitsAt(raw, 5);
+  const d = twoDigitsAt(raw, 8);
+  const h = twoDigitsAt(raw, 11);
+  const mi = twoDigitsAt(raw, 14);
+  const s = twoDigitsAt(raw, 17);
+  if (century < 0 || yearOfCentury < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  const y = century * 100 + yearOfCentury;
+  if (d > daysInMonth(y, mo)) return undefined;
+  let at = 19;
+  let nanos = 0;
+  if (raw.charCodeAt(at) === 46) {
+    let scale = 100_000_000;
+    let digit = digitAt(raw, ++at);
+    if (digit < 0) return undefined;
+    while (digit >= 0) {
+      if (scale < 1) return undefined;
+      nanos += digit * scale;
+      scale /= 10;
+      digit = digitAt(raw, ++at);
+    }
+  }
+  let offsetSeconds = 0;
+  const zone = raw.charCodeAt(at);
+  if (zone === 90) {
+    if (at + 1 !== length) return undefined;
+  } else if (zone === 43 || zone === 45) {
+    const oh = twoDigitsAt(raw, at + 1);
+    const om = twoDigitsAt(raw, at + 4);
+    if (at + 6 !== length || raw.charCodeAt(at + 3) !== 58 || oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offsetSeconds = (zone === 45 ? -1 : 1) * (oh * 3600 + om * 60);
+  } else {
+    return undefined;
+  }
+  return { raw, epochSeconds: daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offsetSeconds, nanos, zoneAssumed: false };
+}
+
+/**
+ * Every shape {@link TIMESTAMP} accepts, leap seconds and zone-less times included: what
+ * {@link parseTimestamp} gives for any text (exported for the test that holds the two readers equal).
+ */
+export function parseAnyTimestamp(raw: string): TraceTimestamp | undefined {
   const match = TIMESTAMP.exec(raw.trim());
   if (match === null) return undefined;
   const [, year, month, day, hour, minute, second, fraction, zulu, sign, offsetHours, offsetMinutes] = match;
@@ -23,13 +116,8 @@ export function parseTimestamp(raw: string): TraceTimestamp | undefined {
   const mi = Number(minute);
   const s = Number(second);
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return undefined;
-  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as written.
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, Math.min(s, 59), 0);
-  const millis = date.getTime();
-  const check = new Date(millis);
-  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1) return undefined;
+  if (d > daysInMonth(y, mo)) return undefined;
+  const utcSeconds = daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + Math.min(s, 59);
   let offsetSeconds = 0;
   if (sign !== undefined) {
     const oh = Number(offsetHours);
@@ -41,7 +129,7 @@ export function parseTimestamp(raw: string): TraceTimestamp | undefined {
   const leap = s === 60;
   return {
     raw,
-    epochSeconds: millis / 1000 - offsetSeconds,
+    epochSeconds: utcSeconds - offsetSeconds,
     nanos: leap ? 999_999_999 : fraction === undefined ? 0 : Number(fraction.padEnd(9, '0')),
     zoneAssumed: zulu === undefined && sign === undefined,
   };
