@@ -114,20 +114,20 @@ export class SpanMetrics implements UsageConsumer {
    * through it), then counted. Checking may take a slot of a label's bounded values; it counts nothing.
    */
   record(batch: UsageBatch): void {
-    const counts: Array<() => void> = [];
+    // Summed per series first: a batch of a hundred steps of one agent is one increment per counter.
+    const steps = new SeriesSums<'agent' | 'call_type' | 'status'>();
+    const costs = new SeriesSums<'agent' | 'call_type' | 'target' | 'currency'>();
+    const tokens = new SeriesSums<'agent' | 'call_type' | 'target'>();
+    const unpriced = new SeriesSums<'model'>();
+    const durations: Array<[Readonly<Record<'agent' | 'call_type', string>>, number]> = [];
     for (const { span, costDelta, tokensDelta, countStep } of batch.deltas) {
       const a = span.attributes;
       const agent = this.agents.value(String(span.resource.attributes[names.ATTR_SERVICE_NAME] ?? 'unknown_service'));
       const callType = this.callTypes.value(String(a[names.ATTR_STEP_KIND] ?? 'other'));
       if (countStep) {
         const status = span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok';
-        const stepLabels = this.stepSeries.labels({ agent, call_type: callType, status });
-        const durationLabels = this.stepDurationSeries.labels({ agent, call_type: callType });
-        const seconds = checked(Math.max(0, hrTimeToSeconds(span.duration)), 'step duration');
-        counts.push(() => {
-          this.steps.inc(stepLabels);
-          this.stepDuration.observe(durationLabels, seconds);
-        });
+        steps.add(this.stepSeries.labels({ agent, call_type: callType, status }), 1);
+        durations.push([this.stepDurationSeries.labels({ agent, call_type: callType }), checked(Math.max(0, hrTimeToSeconds(span.duration)), 'step duration')]);
       }
       if (costDelta <= 0 && tokensDelta <= 0) continue;
       // A model call's target is its model (OTel GenAI `chat` spans name no tool or agent).
@@ -137,31 +137,53 @@ export class SpanMetrics implements UsageConsumer {
       if (costDelta > 0) {
         const spanCurrency = a[names.ATTR_COST_CURRENCY];
         const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
-        const labels = this.costSeries.labels({ agent, call_type: callType, target, currency });
-        const value = checked(costDelta, 'cost');
-        counts.push(() => this.cost.inc(labels, value));
+        costs.add(this.costSeries.labels({ agent, call_type: callType, target, currency }), checked(costDelta, 'cost'));
       }
       if (tokensDelta > 0) {
-        const labels = this.tokenSeries.labels({ agent, call_type: callType, target });
         const value = checked(tokensDelta, 'tokens');
-        counts.push(() => this.tokens.inc(labels, value));
-        const unpriced = a[names.ATTR_COST_UNPRICED_MODEL];
-        if (typeof unpriced === 'string') {
-          const modelLabels = this.unpricedSeries.labels({ model: this.models.value(unpriced === '' ? 'unknown' : unpriced) });
-          counts.push(() => this.unpricedTokens.inc(modelLabels, value));
-        }
+        tokens.add(this.tokenSeries.labels({ agent, call_type: callType, target }), value);
+        const model = a[names.ATTR_COST_UNPRICED_MODEL];
+        if (typeof model === 'string') unpriced.add(this.unpricedSeries.labels({ model: this.models.value(model === '' ? 'unknown' : model) }), value);
       }
     }
-    for (const trace of batch.settled) {
-      const duration = checked(trace.durationSeconds, 'trace duration');
-      const cost = checked(trace.cost, 'trace cost');
-      const currency = { currency: this.currencies.value(trace.currency ?? this.defaultCurrency) };
-      counts.push(() => {
-        this.traceDuration.observe(duration);
-        this.traceCost.observe(currency, cost);
-      });
+    const traces = batch.settled.map((trace) => ({
+      duration: checked(trace.durationSeconds, 'trace duration'),
+      cost: checked(trace.cost, 'trace cost'),
+      currency: { currency: this.currencies.value(trace.currency ?? this.defaultCurrency) },
+    }));
+    costs.check('cost');
+    tokens.check('tokens');
+    unpriced.check('tokens');
+    steps.countInto(this.steps);
+    for (const [labels, seconds] of durations) this.stepDuration.observe(labels, seconds);
+    costs.countInto(this.cost);
+    tokens.countInto(this.tokens);
+    unpriced.countInto(this.unpricedTokens);
+    for (const { duration, cost, currency } of traces) {
+      this.traceDuration.observe(duration);
+      this.traceCost.observe(currency, cost);
     }
-    for (const count of counts) count();
+  }
+}
+
+/** Per-series sums of one batch, in the order the series were first seen. */
+class SeriesSums<Label extends string> {
+  private readonly sums = new Map<string, { labels: Readonly<Record<Label, string>>; value: number }>();
+
+  add(labels: Readonly<Record<Label, string>>, value: number): void {
+    const key = Object.values<string>(labels).join('\u0000');
+    const sum = this.sums.get(key);
+    if (sum === undefined) this.sums.set(key, { labels, value });
+    else sum.value += value;
+  }
+
+  /** @throws RangeError when a sum is past what a double holds, before anything is counted. */
+  check(what: string): void {
+    for (const { value } of this.sums.values()) checked(value, what);
+  }
+
+  countInto(counter: Counter<Label>): void {
+    for (const { labels, value } of this.sums.values()) counter.inc(labels, value);
   }
 }
 

@@ -285,9 +285,13 @@ export class CountedOnceLedger {
     const touched = new Set<TraceRecord>();
     let added = 0;
     let changed = 0;
+    let trace: TraceRecord | undefined;
     for (const { traceId, spanId, span, fingerprint } of plan.planned) {
-      const trace = this.touch(traceId, now, journal);
-      touched.add(trace);
+      // A request's spans come trace by trace: the one just touched is the most recent already.
+      if (trace?.traceId !== traceId) {
+        trace = this.touch(traceId, now, journal);
+        touched.add(trace);
+      }
       const cost = numberAttribute(span, names.ATTR_STEP_COST_EXCLUSIVE);
       const tokens = numberAttribute(span, names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE);
       const final = isFinal(span);

@@ -28,9 +28,10 @@ export interface ConsumerComponent {
   /**
    * Takes accepted spans in two steps: works out what taking them would change, changing nothing,
    * and returns that change, applied once the request is accepted, which MUST NOT throw. A throw
-   * while staging refuses the request.
+   * while staging refuses the request. `spanBytes`, when given, holds each span's
+   * `estimateSpanBytes` (src/fan-out/span-size.ts), worked out once for every consumer.
    */
-  stage?(spans: readonly ReadableSpan[]): () => void;
+  stage?(spans: readonly ReadableSpan[], spanBytes?: readonly number[]): () => void;
   /** Counts what the ledger reports: a batch whole, or a throw having counted none of it. */
   record?(batch: UsageBatch): void;
   /** The traces it keeps, which the query API reads. */

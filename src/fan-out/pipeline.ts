@@ -12,7 +12,7 @@ import type { Spool } from '../spool/spool.js';
 import { BurstLogger, type Logger } from '../telemetry/logger.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { QueuedExporter } from './queued-exporter.js';
-import { estimateSpansBytes } from './span-size.js';
+import { estimateListBytes, estimateSpanBytes } from './span-size.js';
 import * as errors from '../error-catalog.js';
 
 /** What a batch of spans came from, written to the spool as one record so that it can be replayed. */
@@ -49,8 +49,9 @@ export interface InProcessConsumer {
   /**
    * Works out what taking `spans` would change, changing nothing, and returns that change, which is
    * applied once the request is accepted and MUST NOT throw. A throw here refuses the request.
+   * `spanBytes`, when given, holds each span's `estimateSpanBytes`.
    */
-  stage(spans: readonly ReadableSpan[]): () => void;
+  stage(spans: readonly ReadableSpan[], spanBytes?: readonly number[]): () => void;
   shutdown(): Promise<void>;
 }
 
@@ -123,7 +124,9 @@ export class Pipeline implements SpanConsumer {
   }
 
   admit(spans: ReadableSpan[], source?: SpoolSource): Admission {
-    const bytes = this.queued.length > 0 ? estimateSpansBytes(spans) : 0;
+    // Each span's estimate once, for the queues' total and the store alike.
+    const spanBytes = spans.map(estimateSpanBytes);
+    const bytes = this.queued.length > 0 ? estimateListBytes(spans.length, spanBytes) : 0;
     const spool = this.spool;
     const feeds = source === undefined ? undefined : this.feeds;
     let record: Buffer | undefined;
@@ -135,7 +138,7 @@ export class Pipeline implements SpanConsumer {
     } else {
       this.admitToQueues(bytes);
     }
-    const staged = this.inProcess.map((consumer) => ({ name: consumer.name, change: consumer.stage(spans) }));
+    const staged = this.inProcess.map((consumer) => ({ name: consumer.name, change: consumer.stage(spans, spanBytes) }));
     return {
       commit: () => {
         if (record !== undefined && spool !== undefined && feeds !== undefined) {

@@ -140,8 +140,13 @@ export function estimateSpanBytes(span: ReadableSpan): number {
  * empty list is 0: a queue keeps nothing of it.
  */
 export function estimateSpansBytes(spans: readonly ReadableSpan[]): number {
-  if (spans.length === 0) return 0;
-  let total = pushedArrayBytes(spans.length) + QUEUED_LIST_RECORD_BYTES;
-  for (const span of spans) total += estimateSpanBytes(span);
+  return estimateListBytes(spans.length, spans.map(estimateSpanBytes));
+}
+
+/** {@link estimateSpansBytes} of a list of `count` spans whose own estimates are `spanBytes`. */
+export function estimateListBytes(count: number, spanBytes: readonly number[]): number {
+  if (count === 0) return 0;
+  let total = pushedArrayBytes(count) + QUEUED_LIST_RECORD_BYTES;
+  for (const bytes of spanBytes) total += bytes;
   return total;
 }

@@ -16,6 +16,6 @@ export const traceStoreFactory: ConsumerFactory = {
   create(config, context) {
     if (!config.store.enabled) return undefined;
     const store = new TraceStore(traceStoreOptionsFrom(config), context.metrics);
-    return { name: 'store', stage: (spans) => store.stage(spans), traceStore: store, shutdown: () => store.shutdown() };
+    return { name: 'store', stage: (spans, spanBytes) => store.stage(spans, spanBytes), traceStore: store, shutdown: () => store.shutdown() };
   },
 };

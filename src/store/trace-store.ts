@@ -91,27 +91,33 @@ export class TraceStore implements SpanExporter {
    * which is map updates only. Reading changes nothing, so a span that cannot be read refuses the
    * request before anything else took it.
    */
-  stage(spans: readonly ReadableSpan[]): () => void {
-    const entries = spans.map((span): StagedSpan => {
+  stage(spans: readonly ReadableSpan[], spanBytes?: readonly number[]): () => void {
+    const entries = spans.map((span, index): StagedSpan => {
       const { traceId, spanId } = span.spanContext();
       const a2aTraceId = span.attributes[names.ATTR_TRACE_ID];
-      return { span, traceId, spanId, bytes: estimateSpanBytes(span), a2aTraceId: typeof a2aTraceId === 'string' ? a2aTraceId : undefined };
+      const bytes = spanBytes?.[index] ?? estimateSpanBytes(span);
+      return { span, traceId, spanId, bytes, a2aTraceId: typeof a2aTraceId === 'string' ? a2aTraceId : undefined };
     });
     return () => {
-      for (const entry of entries) this.add(entry);
+      const now = Date.now();
+      let trace: StoredTrace | undefined;
+      for (const entry of entries) trace = this.add(entry, now, trace);
       this.evict();
     };
   }
 
-  private add({ span, traceId, spanId, bytes, a2aTraceId }: StagedSpan): void {
-    let trace = this.traces.get(traceId);
+  /** Adds one span; `current` is the trace the span before it went to (a request's spans come trace by trace). */
+  private add({ span, traceId, spanId, bytes, a2aTraceId }: StagedSpan, now: number, current: StoredTrace | undefined): StoredTrace {
+    let trace = current?.traceId === traceId && this.traces.get(traceId) === current ? current : this.traces.get(traceId);
     if (trace === undefined) {
-      trace = { traceId, spans: new Map(), a2aTraceIds: new Set(), bytes: 0, receivedAt: Date.now() };
-    } else {
+      trace = { traceId, spans: new Map(), a2aTraceIds: new Set(), bytes: 0, receivedAt: now };
+      this.traces.set(traceId, trace);
+    } else if (trace !== current) {
+      // Map order is recency: the trace moves to the end.
       this.traces.delete(traceId);
-      trace.receivedAt = Date.now();
+      trace.receivedAt = now;
+      this.traces.set(traceId, trace);
     }
-    this.traces.set(traceId, trace);
     const previous = trace.spans.get(spanId);
     if (previous !== undefined) {
       const previousBytes = estimateSpanBytes(previous);
@@ -126,6 +132,7 @@ export class TraceStore implements SpanExporter {
       trace.a2aTraceIds.add(a2aTraceId);
       this.byA2ATraceId.set(a2aTraceId, traceId);
     }
+    return trace;
   }
 
   /** Drops the span of `trace` stored first (Map order), and the trace when it was its last. */
