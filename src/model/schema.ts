@@ -1,9 +1,12 @@
 /**
  * @module The one schema of what a ResponseTrace may look like on the wire (DESIGN §2), in zod.
  * It says which JSON types each field may have; the reader (read-trace.ts) then does the tolerant
- * conversions. Both snake_case (Python) and camelCase (ProtoJSON) keys are listed.
+ * conversions. Both snake_case (Python) and camelCase (ProtoJSON) keys are listed. The reader runs
+ * the hand-written mirror of these schemas in raw-shape.ts, and zod only to explain a refusal: a
+ * change here is a change there too (test/unit/read-fast-path.test.ts fails until both agree).
  */
 import { z } from 'zod';
+import { isObject } from './json-value.js';
 
 /** Integers and decimals, optionally signed, optionally with an exponent: ProtoJSON's int64 strings. */
 export const NUMERIC_STRING = /^\s*-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
@@ -19,9 +22,7 @@ const idLike = z.union([z.string(), z.number()], { error: 'expected a string id'
 const stringLike = z.string({ error: 'expected a string' }).nullish();
 const timeLike = z.string({ error: 'expected an RFC 3339 timestamp string' }).nullish();
 // Passed through as parsed, not rebuilt: a rebuilt record would lose an own `__proto__` key.
-const objectLike = z
-  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { error: 'expected an object' })
-  .nullish();
+const objectLike = z.custom<Record<string, unknown>>(isObject, { error: 'expected an object' }).nullish();
 
 const toolInvocation = z.looseObject({
   tool_name: stringLike,
@@ -54,7 +55,7 @@ export const NOT_A_STEP_OBJECT = 'expected a step object';
 /** Why a trace that is not a JSON object is refused (as {@link NOT_A_STEP_OBJECT}). */
 export const NOT_A_TRACE_OBJECT = 'expected a ResponseTrace object';
 
-/** One step as it may appear on the wire. */
+/** One step as it may appear on the wire; `isRawStep` (raw-shape.ts) accepts exactly what it accepts. */
 export const RawStepSchema = z.looseObject(
   {
     step_id: idLike,
@@ -96,7 +97,8 @@ export const RawStepSchema = z.looseObject(
 /**
  * A ResponseTrace as it may appear on the wire. Its steps are each checked against
  * {@link RawStepSchema} by the reader, one at a time, so that it can stop listing their issues
- * past a bound and check the step limit before reading any.
+ * past a bound and check the step limit before reading any. `isRawTrace` (raw-shape.ts) accepts
+ * exactly what it accepts.
  */
 export const RawTraceSchema = z.looseObject(
   {
