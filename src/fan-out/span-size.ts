@@ -39,11 +39,13 @@ const IN_OBJECT_PROPERTIES = 4;
 /** Out-of-object property storage grows three fields at a time. */
 const PROPERTY_ARRAY_STEP = 3;
 /**
- * From this many properties set by keyed stores (`attributes[name] = value`), V8 turns the object
- * into a hash table (dictionary mode): a header, then key, value and details per entry, with the
- * capacity a power of two of at least 1.5× the entries.
+ * From this many properties (V8's most descriptors of a fast object), an object is a hash table
+ * (dictionary mode): a header, then key, value and details per entry, with the capacity a power of
+ * two of at least 1.5× the entries. The mapping sets its own attributes by named stores (literal
+ * keys) and pass-through ones by defineProperty, which keep an object fast below that: V8 turns an
+ * object filled by keyed stores (`attributes[name] = value`) into a dictionary from about 20.
  */
-const DICTIONARY_FROM_PROPERTIES = 20;
+const DICTIONARY_FROM_PROPERTIES = 1020;
 const DICTIONARY_HEADER_BYTES = 88;
 const DICTIONARY_ENTRY_BYTES = 3 * POINTER_BYTES;
 /** The smallest backing store an array gets on its first push. */

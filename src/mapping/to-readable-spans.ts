@@ -168,9 +168,9 @@ export class SpanMapper {
     this.addPayloadAttributes(node.step, attributes);
     addRepairFlags(node, attributes);
     if (envelope !== undefined && node.nestingLevel === 0) addEnvelopeAttributes(envelope, attributes);
-    if (times.inFlight) attributes[names.ATTR_STEP_IN_FLIGHT] = true;
-    if (times.timeMissing) attributes[names.ATTR_STEP_TIME_MISSING] = true;
-    if (calleeLinked) attributes[names.ATTR_CALLEE_LINKED] = true;
+    if (times.inFlight) attributes['a2a.step.in_flight' satisfies typeof names.ATTR_STEP_IN_FLIGHT] = true;
+    if (times.timeMissing) attributes['a2a.step.time_missing' satisfies typeof names.ATTR_STEP_TIME_MISSING] = true;
+    if (calleeLinked) attributes['a2a.callee.linked' satisfies typeof names.ATTR_CALLEE_LINKED] = true;
     return attributes;
   }
 
@@ -184,16 +184,16 @@ export class SpanMapper {
 
   private addStepAttributes(node: StepNode, attributes: Attributes): void {
     const step = node.step;
-    attributes[names.ATTR_TRACE_ID] = step.a2aTraceId;
-    attributes[names.ATTR_STEP_ID] = step.stepId;
-    if (step.parentStepId !== undefined) attributes[names.ATTR_STEP_PARENT_ID] = step.parentStepId;
-    if (step.callType !== undefined) attributes[names.ATTR_STEP_CALL_TYPE] = step.callType;
-    attributes[names.ATTR_STEP_KIND] = step.kind;
-    attributes[names.ATTR_STEP_NAME] = capText(step.name, this.maxAttributeLength);
-    if (step.stepType !== undefined) attributes[names.ATTR_STEP_TYPE] = step.stepType;
-    if (step.agentUrl !== undefined) attributes[names.ATTR_AGENT_URL] = step.agentUrl;
-    if (step.latencyMs !== undefined) attributes[names.ATTR_STEP_LATENCY_MS] = step.latencyMs;
-    if (node.nestingLevel > 0) attributes[names.ATTR_NESTING_LEVEL] = node.nestingLevel;
+    attributes['a2a.trace.id' satisfies typeof names.ATTR_TRACE_ID] = step.a2aTraceId;
+    attributes['a2a.step.id' satisfies typeof names.ATTR_STEP_ID] = step.stepId;
+    if (step.parentStepId !== undefined) attributes['a2a.step.parent_id' satisfies typeof names.ATTR_STEP_PARENT_ID] = step.parentStepId;
+    if (step.callType !== undefined) attributes['a2a.step.call_type' satisfies typeof names.ATTR_STEP_CALL_TYPE] = step.callType;
+    attributes['a2a.step.kind' satisfies typeof names.ATTR_STEP_KIND] = step.kind;
+    attributes['a2a.step.name' satisfies typeof names.ATTR_STEP_NAME] = capText(step.name, this.maxAttributeLength);
+    if (step.stepType !== undefined) attributes['a2a.step.type' satisfies typeof names.ATTR_STEP_TYPE] = step.stepType;
+    if (step.agentUrl !== undefined) attributes['a2a.agent.url' satisfies typeof names.ATTR_AGENT_URL] = step.agentUrl;
+    if (step.latencyMs !== undefined) attributes['a2a.step.latency_ms' satisfies typeof names.ATTR_STEP_LATENCY_MS] = step.latencyMs;
+    if (node.nestingLevel > 0) attributes['a2a.trace.nesting_level' satisfies typeof names.ATTR_NESTING_LEVEL] = node.nestingLevel;
   }
 
   /** Reported cost and tokens, each with its exclusive share (what no child step already counts). */
@@ -201,38 +201,38 @@ export class SpanMapper {
     const step = node.step;
     const computed = node.computedCost;
     if (step.cost !== undefined) {
-      attributes[names.ATTR_STEP_COST] = step.cost;
-      attributes[names.ATTR_GEN_AI_USAGE_COST] = step.cost;
-      attributes[names.ATTR_STEP_COST_EXCLUSIVE] = node.exclusiveCost ?? step.cost;
-      attributes[names.ATTR_COST_CURRENCY] = this.currency;
-      attributes[names.ATTR_COST_SOURCE] = 'reported';
+      attributes['a2a.step.cost' satisfies typeof names.ATTR_STEP_COST] = step.cost;
+      attributes['gen_ai.usage.cost' satisfies typeof names.ATTR_GEN_AI_USAGE_COST] = step.cost;
+      attributes['a2a.step.cost.exclusive' satisfies typeof names.ATTR_STEP_COST_EXCLUSIVE] = node.exclusiveCost ?? step.cost;
+      attributes['a2a.cost.currency' satisfies typeof names.ATTR_COST_CURRENCY] = this.currency;
+      attributes['a2a.cost.source' satisfies typeof names.ATTR_COST_SOURCE] = 'reported';
     } else if (computed !== undefined) {
       // Not gen_ai.usage.cost: that names what the producer reported.
-      attributes[names.ATTR_STEP_COST] = computed.inclusive;
-      attributes[names.ATTR_STEP_COST_EXCLUSIVE] = computed.cost;
-      attributes[names.ATTR_COST_CURRENCY] = computed.currency;
-      attributes[names.ATTR_COST_SOURCE] = 'computed';
-      attributes[names.ATTR_COST_PRICE_RULE] = computed.rule;
-      attributes[names.ATTR_COST_PRICE_AS_OF] = computed.asOf;
+      attributes['a2a.step.cost' satisfies typeof names.ATTR_STEP_COST] = computed.inclusive;
+      attributes['a2a.step.cost.exclusive' satisfies typeof names.ATTR_STEP_COST_EXCLUSIVE] = computed.cost;
+      attributes['a2a.cost.currency' satisfies typeof names.ATTR_COST_CURRENCY] = computed.currency;
+      attributes['a2a.cost.source' satisfies typeof names.ATTR_COST_SOURCE] = 'computed';
+      attributes['a2a.cost.price_rule' satisfies typeof names.ATTR_COST_PRICE_RULE] = computed.rule;
+      attributes['a2a.cost.price_as_of' satisfies typeof names.ATTR_COST_PRICE_AS_OF] = computed.asOf;
     } else if ((node.exclusiveTokens ?? 0) > 0) {
-      attributes[names.ATTR_COST_UNPRICED_MODEL] = modelOfStep(step) ?? '';
+      attributes['a2a.cost.unpriced_model' satisfies typeof names.ATTR_COST_UNPRICED_MODEL] = modelOfStep(step) ?? '';
     }
     if (step.totalTokens !== undefined) {
-      attributes[names.ATTR_STEP_TOTAL_TOKENS] = step.totalTokens;
-      attributes[names.ATTR_GEN_AI_USAGE_TOTAL_TOKENS] = step.totalTokens;
-      attributes[names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE] = node.exclusiveTokens ?? step.totalTokens;
+      attributes['a2a.step.total_tokens' satisfies typeof names.ATTR_STEP_TOTAL_TOKENS] = step.totalTokens;
+      attributes['gen_ai.usage.total_tokens' satisfies typeof names.ATTR_GEN_AI_USAGE_TOTAL_TOKENS] = step.totalTokens;
+      attributes['a2a.step.total_tokens.exclusive' satisfies typeof names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE] = node.exclusiveTokens ?? step.totalTokens;
     }
-    if (step.inputTokens !== undefined) attributes[names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = step.inputTokens;
-    if (step.outputTokens !== undefined) attributes[names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = step.outputTokens;
+    if (step.inputTokens !== undefined) attributes['gen_ai.usage.input_tokens' satisfies typeof names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = step.inputTokens;
+    if (step.outputTokens !== undefined) attributes['gen_ai.usage.output_tokens' satisfies typeof names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = step.outputTokens;
   }
 
   /** Tool parameters and agent requests as JSON text, redacted and cut to length. */
   private addPayloadAttributes(step: A2AStep, attributes: Attributes): void {
     if (step.parameters !== undefined && step.parameters !== null) {
-      attributes[names.ATTR_STEP_PARAMETERS] = toJsonAttribute(step.parameters, this.maxAttributeLength, this.redactPattern);
+      attributes['a2a.step.parameters' satisfies typeof names.ATTR_STEP_PARAMETERS] = toJsonAttribute(step.parameters, this.maxAttributeLength, this.redactPattern);
     }
     if (step.requests !== undefined && step.requests !== null) {
-      attributes[names.ATTR_STEP_REQUESTS] = toJsonAttribute(step.requests, this.maxAttributeLength, this.redactPattern);
+      attributes['a2a.step.requests' satisfies typeof names.ATTR_STEP_REQUESTS] = toJsonAttribute(step.requests, this.maxAttributeLength, this.redactPattern);
     }
   }
 
@@ -263,8 +263,8 @@ export class SpanMapper {
     ];
     return exceptions.map((exception) => {
       const attributes: Attributes = { [names.ATTR_EXCEPTION_STACKTRACE]: exception.stacktrace };
-      if (exception.type !== undefined) attributes[names.ATTR_EXCEPTION_TYPE] = exception.type;
-      if (exception.message !== '') attributes[names.ATTR_EXCEPTION_MESSAGE] = capText(exception.message, this.maxAttributeLength);
+      if (exception.type !== undefined) attributes['exception.type' satisfies typeof names.ATTR_EXCEPTION_TYPE] = exception.type;
+      if (exception.message !== '') attributes['exception.message' satisfies typeof names.ATTR_EXCEPTION_MESSAGE] = capText(exception.message, this.maxAttributeLength);
       return { name: names.EVENT_EXCEPTION, time, attributes };
     });
   }
@@ -285,25 +285,25 @@ function toSpanKind(step: A2AStep): SpanKind {
 /** The GenAI operation of an agent or tool call, and the callee's name. */
 function addOperationAttributes(step: A2AStep, attributes: Attributes): void {
   if (step.kind === 'agent') {
-    attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'invoke_agent';
-    attributes[names.ATTR_GEN_AI_AGENT_NAME] = step.agentName ?? step.name;
+    attributes['gen_ai.operation.name' satisfies typeof names.ATTR_GEN_AI_OPERATION_NAME] = 'invoke_agent';
+    attributes['gen_ai.agent.name' satisfies typeof names.ATTR_GEN_AI_AGENT_NAME] = step.agentName ?? step.name;
   } else if (step.kind === 'tool') {
-    attributes[names.ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
-    attributes[names.ATTR_GEN_AI_TOOL_NAME] = step.toolName ?? step.name;
+    attributes['gen_ai.operation.name' satisfies typeof names.ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
+    attributes['gen_ai.tool.name' satisfies typeof names.ATTR_GEN_AI_TOOL_NAME] = step.toolName ?? step.name;
   }
 }
 
 /** Flags for what the collector had to assume or repair: a parent that is not there, a broken parent cycle, a timestamp with no zone. */
 function addRepairFlags(node: StepNode, attributes: Attributes): void {
-  if (node.orphan) attributes[names.ATTR_STEP_ORPHAN] = true;
-  if (node.cycleBroken) attributes[names.ATTR_STEP_CYCLE_BROKEN] = true;
-  if (node.step.start?.zoneAssumed === true || node.step.end?.zoneAssumed === true) attributes[names.ATTR_STEP_ZONE_ASSUMED] = true;
+  if (node.orphan) attributes['a2a.step.orphan' satisfies typeof names.ATTR_STEP_ORPHAN] = true;
+  if (node.cycleBroken) attributes['a2a.step.cycle_broken' satisfies typeof names.ATTR_STEP_CYCLE_BROKEN] = true;
+  if (node.step.start?.zoneAssumed === true || node.step.end?.zoneAssumed === true) attributes['a2a.step.time_zone_assumed' satisfies typeof names.ATTR_STEP_ZONE_ASSUMED] = true;
 }
 
 /** The envelope's conversation and task, on the spans of the outermost trace. */
 function addEnvelopeAttributes(envelope: EnvelopeContext, attributes: Attributes): void {
-  if (envelope.contextId !== undefined) attributes[names.ATTR_GEN_AI_CONVERSATION_ID] = envelope.contextId;
-  if (envelope.taskId !== undefined) attributes[names.ATTR_TASK_ID] = envelope.taskId;
+  if (envelope.contextId !== undefined) attributes['gen_ai.conversation.id' satisfies typeof names.ATTR_GEN_AI_CONVERSATION_ID] = envelope.contextId;
+  if (envelope.taskId !== undefined) attributes['a2a.task.id' satisfies typeof names.ATTR_TASK_ID] = envelope.taskId;
 }
 
 /**
@@ -336,12 +336,12 @@ function toEnvelopeEvents(marks: readonly EnvelopeMark[]): TimedEvent[] {
   const ordered = [...marks].sort((a, b) => a.time.epochSeconds - b.time.epochSeconds || a.time.nanos - b.time.nanos);
   return ordered.map((mark) => {
     const attributes: Attributes = { [names.ATTR_EVENT_TIMESTAMP]: mark.time.raw };
-    if (mark.state !== undefined) attributes[names.ATTR_TASK_STATE] = mark.state;
-    if (mark.taskId !== undefined) attributes[names.ATTR_TASK_ID] = mark.taskId;
-    if (mark.messageId !== undefined) attributes[names.ATTR_MESSAGE_ID] = mark.messageId;
-    if (mark.role !== undefined) attributes[names.ATTR_MESSAGE_ROLE] = mark.role;
-    if (mark.artifactId !== undefined) attributes[names.ATTR_ARTIFACT_ID] = mark.artifactId;
-    if (mark.artifactName !== undefined) attributes[names.ATTR_ARTIFACT_NAME] = mark.artifactName;
+    if (mark.state !== undefined) attributes['a2a.task.state' satisfies typeof names.ATTR_TASK_STATE] = mark.state;
+    if (mark.taskId !== undefined) attributes['a2a.task.id' satisfies typeof names.ATTR_TASK_ID] = mark.taskId;
+    if (mark.messageId !== undefined) attributes['a2a.message.id' satisfies typeof names.ATTR_MESSAGE_ID] = mark.messageId;
+    if (mark.role !== undefined) attributes['a2a.message.role' satisfies typeof names.ATTR_MESSAGE_ROLE] = mark.role;
+    if (mark.artifactId !== undefined) attributes['a2a.artifact.id' satisfies typeof names.ATTR_ARTIFACT_ID] = mark.artifactId;
+    if (mark.artifactName !== undefined) attributes['a2a.artifact.name' satisfies typeof names.ATTR_ARTIFACT_NAME] = mark.artifactName;
     return { name: MARK_EVENT_NAMES[mark.source], time: toHrTime(mark.time), attributes };
   });
 }
