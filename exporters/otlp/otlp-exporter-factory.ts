@@ -1,15 +1,16 @@
 /**
- * @module The OTLP/HTTP exporter component: OpenTelemetry JS's OTLP trace export (its protobuf or
- * JSON serializer, its export delegate) over a transport that sends each request once, behind the
- * collector's queue and its one retry layer. Sends to Jaeger v2, an OpenTelemetry Collector, or any
- * OTLP backend.
+ * @module The OTLP/HTTP exporter component: OpenTelemetry JS's OTLP trace export (its JSON
+ * serializer or, for protobuf, the direct encoder that writes the same bytes as its own; its export
+ * delegate) over a transport that sends each request once, behind the collector's queue and its one
+ * retry layer. Sends to Jaeger v2, an OpenTelemetry Collector, or any OTLP backend.
  */
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CompressionAlgorithm, OTLPExporterBase, createOtlpNetworkExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base/node-http';
-import { JsonTraceSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { z } from 'zod';
 import { ExporterHelperShape, type ExporterFactory } from '../../src/fan-out/exporter-factory.js';
+import { DirectProtobufTraceSerializer } from '../../src/otlp/otlp-encode.js';
 import { OtlpHttpTransport } from './otlp-http-transport.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
@@ -71,7 +72,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
     const metrics = createOtlpHttpExporterMetrics(OTLP_HTTP_SPAN_EXPORTER_COMPONENT, TraceExporterMetricsHelper, settings.url, undefined);
     const delegate = createOtlpNetworkExportDelegate<ReadableSpan[], unknown>(
       settings,
-      json ? JsonTraceSerializer : ProtobufTraceSerializer,
+      json ? JsonTraceSerializer : DirectProtobufTraceSerializer,
       metrics,
       new OtlpHttpTransport(settings),
     );

@@ -13,11 +13,11 @@
  * arrives after its parent was counted cannot take its share back from it: the parent was exported.
  */
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { Attributes } from '@opentelemetry/api';
 import { exclusiveShare, RoundedSum, type CostMode } from '../model/cost-arithmetic.js';
 import * as names from '../mapping/attribute-names.js';
 import { decodeTracesProtobuf, type DecodedTraces, type OtlpSpan } from '../otlp/otlp-decode.js';
+import { encodeTraceExportRequest } from '../otlp/otlp-encode.js';
 import type { PriceTable } from './pricing/price-table.js';
 import type { IntakeConsumer } from './counted-once-ledger.js';
 import { readGenAiUsage, type GenAiUsage } from './gen-ai-usage.js';
@@ -163,7 +163,7 @@ export class OtlpIntake {
     const remember = this.settle(spans);
     if (spans.length > 0) {
       this.consumer.consume(spans, {
-        toRecord: (taken) => Buffer.from(ProtobufTraceSerializer.serializeRequest(taken === undefined ? spans : taken.map((index) => spans[index] as OtlpSpan)) ?? []),
+        toRecord: (taken) => Buffer.from(encodeTraceExportRequest(taken === undefined ? spans : taken.map((index) => spans[index] as OtlpSpan))),
       });
     }
     // Only once the spans are taken: a refused request leaves no trace in the memory either.
@@ -251,24 +251,24 @@ export class OtlpIntake {
   private account(span: OtlpSpan, usage: GenAiUsage, children: Figures): Figures {
     const a: Attributes = span.attributes;
     const mode = this.options.costMode;
-    if (usage.kind !== undefined && a[names.ATTR_STEP_KIND] === undefined) a[names.ATTR_STEP_KIND] = usage.kind;
-    if (usage.input !== undefined && a[names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] === undefined) a[names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.input;
-    if (usage.output !== undefined && a[names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] === undefined) a[names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output;
+    if (usage.kind !== undefined && a['a2a.step.kind' satisfies typeof names.ATTR_STEP_KIND] === undefined) a['a2a.step.kind' satisfies typeof names.ATTR_STEP_KIND] = usage.kind;
+    if (usage.input !== undefined && a['gen_ai.usage.input_tokens' satisfies typeof names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] === undefined) a['gen_ai.usage.input_tokens' satisfies typeof names.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = usage.input;
+    if (usage.output !== undefined && a['gen_ai.usage.output_tokens' satisfies typeof names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] === undefined) a['gen_ai.usage.output_tokens' satisfies typeof names.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = usage.output;
 
     let exclusiveTokens: number | undefined;
     if (usage.total !== undefined) {
       exclusiveTokens = exclusiveShare(usage.total, children.tokens ?? 0, mode);
-      a[names.ATTR_STEP_TOTAL_TOKENS] = usage.total;
-      a[names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE] = exclusiveTokens;
+      a['a2a.step.total_tokens' satisfies typeof names.ATTR_STEP_TOTAL_TOKENS] = usage.total;
+      a['a2a.step.total_tokens.exclusive' satisfies typeof names.ATTR_STEP_TOTAL_TOKENS_EXCLUSIVE] = exclusiveTokens;
     }
 
     let cost: number | undefined;
     if (usage.cost !== undefined) {
       cost = usage.cost;
-      a[names.ATTR_STEP_COST] = cost;
-      a[names.ATTR_STEP_COST_EXCLUSIVE] = exclusiveShare(cost, children.cost ?? 0, mode);
-      a[names.ATTR_COST_CURRENCY] = this.options.currency;
-      a[names.ATTR_COST_SOURCE] = 'reported';
+      a['a2a.step.cost' satisfies typeof names.ATTR_STEP_COST] = cost;
+      a['a2a.step.cost.exclusive' satisfies typeof names.ATTR_STEP_COST_EXCLUSIVE] = exclusiveShare(cost, children.cost ?? 0, mode);
+      a['a2a.cost.currency' satisfies typeof names.ATTR_COST_CURRENCY] = this.options.currency;
+      a['a2a.cost.source' satisfies typeof names.ATTR_COST_SOURCE] = 'reported';
     } else if (usage.model !== undefined && (usage.input !== undefined || usage.output !== undefined)) {
       // Only the span's own tokens are priced: those its children report are theirs to price.
       const own = (value: number | undefined, childSum: number | undefined): number | undefined =>
@@ -282,15 +282,15 @@ export class OtlpIntake {
       });
       if (quote !== undefined) {
         cost = plus(quote.cost, children.cost);
-        a[names.ATTR_STEP_COST] = cost;
-        a[names.ATTR_STEP_COST_EXCLUSIVE] = quote.cost;
-        a[names.ATTR_COST_CURRENCY] = quote.currency;
-        a[names.ATTR_COST_SOURCE] = 'computed';
-        a[names.ATTR_COST_PRICE_RULE] = quote.rule;
-        a[names.ATTR_COST_PRICE_AS_OF] = quote.asOf;
+        a['a2a.step.cost' satisfies typeof names.ATTR_STEP_COST] = cost;
+        a['a2a.step.cost.exclusive' satisfies typeof names.ATTR_STEP_COST_EXCLUSIVE] = quote.cost;
+        a['a2a.cost.currency' satisfies typeof names.ATTR_COST_CURRENCY] = quote.currency;
+        a['a2a.cost.source' satisfies typeof names.ATTR_COST_SOURCE] = 'computed';
+        a['a2a.cost.price_rule' satisfies typeof names.ATTR_COST_PRICE_RULE] = quote.rule;
+        a['a2a.cost.price_as_of' satisfies typeof names.ATTR_COST_PRICE_AS_OF] = quote.asOf;
       }
     }
-    if (cost === undefined && exclusiveTokens !== undefined && exclusiveTokens > 0) a[names.ATTR_COST_UNPRICED_MODEL] = usage.model ?? '';
+    if (cost === undefined && exclusiveTokens !== undefined && exclusiveTokens > 0) a['a2a.cost.unpriced_model' satisfies typeof names.ATTR_COST_UNPRICED_MODEL] = usage.model ?? '';
 
     return {
       // A span without figures of its own stands for its subtree, so a grandparent's rule sees them.
