@@ -115,35 +115,47 @@ export class SpanMetrics implements UsageConsumer {
    */
   record(batch: UsageBatch): void {
     // Summed per series first: a batch of a hundred steps of one agent is one increment per counter.
+    // Keys are the raw label values, so the limiters (deterministic for a value they have seen) are
+    // asked once per distinct value in the batch, not once per step.
     const steps = new SeriesSums<'agent' | 'call_type' | 'status'>();
     const costs = new SeriesSums<'agent' | 'call_type' | 'target' | 'currency'>();
     const tokens = new SeriesSums<'agent' | 'call_type' | 'target'>();
     const unpriced = new SeriesSums<'model'>();
+    const bases = new Map<string, { agent: string; callType: string; duration: Readonly<Record<'agent' | 'call_type', string>> | undefined }>();
     const durations: Array<[Readonly<Record<'agent' | 'call_type', string>>, number]> = [];
     for (const { span, costDelta, tokensDelta, countStep } of batch.deltas) {
       const a = span.attributes;
-      const agent = this.agents.value(String(span.resource.attributes[names.ATTR_SERVICE_NAME] ?? 'unknown_service'));
-      const callType = this.callTypes.value(String(a[names.ATTR_STEP_KIND] ?? 'other'));
+      const rawAgent = String(span.resource.attributes[names.ATTR_SERVICE_NAME] ?? 'unknown_service');
+      const rawKind = String(a[names.ATTR_STEP_KIND] ?? 'other');
+      const baseKey = `${rawAgent}\u0000${rawKind}`;
+      let base = bases.get(baseKey);
+      if (base === undefined) {
+        base = { agent: this.agents.value(rawAgent), callType: this.callTypes.value(rawKind), duration: undefined };
+        bases.set(baseKey, base);
+      }
+      const { agent, callType } = base;
       if (countStep) {
         const status = span.status.code === SpanStatusCode.ERROR ? 'error' : 'ok';
-        steps.add(this.stepSeries.labels({ agent, call_type: callType, status }), 1);
-        durations.push([this.stepDurationSeries.labels({ agent, call_type: callType }), checked(Math.max(0, hrTimeToSeconds(span.duration)), 'step duration')]);
+        steps.add(`${baseKey}\u0000${status}`, () => this.stepSeries.labels({ agent, call_type: callType, status }), 1);
+        base.duration ??= this.stepDurationSeries.labels({ agent, call_type: callType });
+        durations.push([base.duration, checked(Math.max(0, hrTimeToSeconds(span.duration)), 'step duration')]);
       }
       if (costDelta <= 0 && tokensDelta <= 0) continue;
       // A model call's target is its model (OTel GenAI `chat` spans name no tool or agent).
-      const target = this.targets.value(
-        String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? a[names.ATTR_GEN_AI_RESPONSE_MODEL] ?? a[names.ATTR_GEN_AI_REQUEST_MODEL] ?? ''),
-      );
+      const rawTarget = String(a[names.ATTR_GEN_AI_TOOL_NAME] ?? a[names.ATTR_GEN_AI_AGENT_NAME] ?? a[names.ATTR_GEN_AI_RESPONSE_MODEL] ?? a[names.ATTR_GEN_AI_REQUEST_MODEL] ?? '');
+      const targetKey = `${baseKey}\u0000${rawTarget}`;
+      const target = (): string => this.targets.value(rawTarget);
       if (costDelta > 0) {
         const spanCurrency = a[names.ATTR_COST_CURRENCY];
-        const currency = this.currencies.value(typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency);
-        costs.add(this.costSeries.labels({ agent, call_type: callType, target, currency }), checked(costDelta, 'cost'));
+        const rawCurrency = typeof spanCurrency === 'string' ? spanCurrency : this.defaultCurrency;
+        const value = checked(costDelta, 'cost');
+        costs.add(`${targetKey}\u0000${rawCurrency}`, () => this.costSeries.labels({ agent, call_type: callType, target: target(), currency: this.currencies.value(rawCurrency) }), value);
       }
       if (tokensDelta > 0) {
         const value = checked(tokensDelta, 'tokens');
-        tokens.add(this.tokenSeries.labels({ agent, call_type: callType, target }), value);
+        tokens.add(targetKey, () => this.tokenSeries.labels({ agent, call_type: callType, target: target() }), value);
         const model = a[names.ATTR_COST_UNPRICED_MODEL];
-        if (typeof model === 'string') unpriced.add(this.unpricedSeries.labels({ model: this.models.value(model === '' ? 'unknown' : model) }), value);
+        if (typeof model === 'string') unpriced.add(model, () => this.unpricedSeries.labels({ model: this.models.value(model === '' ? 'unknown' : model) }), value);
       }
     }
     const traces = batch.settled.map((trace) => ({
@@ -170,10 +182,10 @@ export class SpanMetrics implements UsageConsumer {
 class SeriesSums<Label extends string> {
   private readonly sums = new Map<string, { labels: Readonly<Record<Label, string>>; value: number }>();
 
-  add(labels: Readonly<Record<Label, string>>, value: number): void {
-    const key = Object.values<string>(labels).join('\u0000');
+  /** Adds `value` to the series of `key` (raw label values), whose labels `labelsOf` works out the first time. */
+  add(key: string, labelsOf: () => Readonly<Record<Label, string>>, value: number): void {
     const sum = this.sums.get(key);
-    if (sum === undefined) this.sums.set(key, { labels, value });
+    if (sum === undefined) this.sums.set(key, { labels: labelsOf(), value });
     else sum.value += value;
   }
 
