@@ -2,32 +2,41 @@
  * `npm run bench`: throughput and memory figures, measured side by side in one run on this machine.
  * Prints figures and ratios; asserts nothing (DESIGN §9: speed lives here, never in tests).
  *
- * 1. In process: JSON.parse + read + resolve + map + OTLP protobuf encode, steps/s.
+ * The collector is built first (`tsc -p tsconfig.build.json`) and measured as `npm start` runs it.
+ *
+ * 1. In process (bench/in-process.ts): JSON.parse + read + resolve + map + OTLP protobuf encode,
+ *    steps/s and µs per step of each stage; the OTLP encoder alone next to otlp-transformer's.
+ *    `--profile` adds a CPU profile of that path: the functions that take most of it, per step.
  * 2. Over HTTP, against the real CLI in its own process (embedded default plus an OTLP exporter to
- *    a local sink, so its durable spool is on): 1 and 100 steps per request, with a bare node:http
- *    server as the baseline, and again with the spool off.
- * 3. Peak RSS of the collector process.
+ *    a local sink, so its durable spool is on): 1 and 100 steps per request, closed loop, with a bare
+ *    node:http server as the baseline, and again with the spool off; then the highest open-loop rate
+ *    of 100-step requests at which none is refused.
+ * 3. RSS idle and at a steady 10,000 steps/s, and the event-loop delay p99 at half the peak with
+ *    `/metrics` scraped every second, each on a fresh process.
  * 4. The OpenTelemetry Collector built from otelcol-builder.yaml, fed the same spans as OTLP/JSON
- *    and exporting OTLP protobuf to the same sink (DESIGN §9 baseline).
- * 4b. OTLP/HTTP protobuf ingest (`POST /v1/traces`, the OTLP receiver) of the collector next to the
- *    Collector's, on the same spans encoded once by the OTel JS serializer.
+ *    and exporting OTLP protobuf to the same sink (DESIGN §9 baseline), for the same figures; and
+ *    OTLP/HTTP protobuf ingest (`POST /v1/traces`) of both, on the same spans.
  * 5. Heap per span of the counted-once ledger, measured against its byte estimate
  *    (bench/ledger-heap-probe.ts, in a process of its own with --expose-gc).
  * 6. Heap per queued span, per span shape, measured against the queue's byte estimate
  *    (bench/queue-heap-probe.ts, in a process of its own).
+ *
+ * `--json`: the text goes to stderr, and stdout gets one JSON object of the figures under stable
+ * names (README "Performance").
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { HotPath } from './in-process.js';
+import { closedLoop, openLoop, type LoadResult, type LoadTarget } from './load.js';
 import { toOtelTraceId } from '../src/mapping/ids.js';
 import { SpanMapper } from '../src/mapping/to-readable-spans.js';
 import { buildStepTree } from '../src/model/step-tree.js';
-import type { ReadWarning } from '../src/model/types.js';
 import { DEFAULT_MAPPING, readWithDefaultLimits } from '../test/helpers/component-defaults.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -65,26 +74,6 @@ function trace(steps: number, seed: number): Record<string, unknown> {
   return { trace_id: traceId, steps: list };
 }
 
-function inProcess(): { stepsPerSecond: number; bytesPerStep: number; otlpBytesPerStep: number } {
-  const body = JSON.stringify(trace(100, 1));
-  const mapper = new SpanMapper(DEFAULT_MAPPING);
-  const receivedAt = { raw: '', epochSeconds: 1_800_000_000, nanos: 0, zoneAssumed: false };
-  let steps = 0;
-  let encoded = 0;
-  const started = process.hrtime.bigint();
-  const until = started + BigInt(SECONDS * 1e9);
-  while (process.hrtime.bigint() < until) {
-    const { trace: read } = readWithDefaultLimits(JSON.parse(body));
-    const warnings: ReadWarning[] = [];
-    const tree = buildStepTree(read, 'bench-agent', 'auto', warnings);
-    const spans = mapper.toReadableSpans({ tree, otelTraceId: toOtelTraceId(read.traceId), receivedAt });
-    encoded += ProtobufTraceSerializer.serializeRequest(spans)?.length ?? 0;
-    steps += spans.length;
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { stepsPerSecond: steps / seconds, bytesPerStep: body.length / 100, otlpBytesPerStep: encoded / steps };
-}
-
 function startProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -110,51 +99,6 @@ function peakRssMiB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kib / 1024;
-}
-
-/**
- * Closed-loop load: CONCURRENCY clients, keep-alive, for SECONDS. Bodies rotate, and each round
- * through them gets ids of its own, so no request repeats a trace (the collector counts and exports
- * a repeated trace once: repeats would be work not done).
- */
-async function load(
-  url: string,
-  bodies: string[],
-  path = '/v1/a2a/traces',
-  contentType = 'application/json',
-  perRound: (body: string, round: number) => string | Buffer = (body, round) => (round === 0 ? body : body.replaceAll(ID_SUFFIX, `-${round.toString(16).padStart(12, '0')}`)),
-): Promise<{ requestsPerSecond: number; failures: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const target = new URL(path, url);
-  let done = 0;
-  let succeeded = 0;
-  let next = 0;
-  const deadline = Date.now() + SECONDS * 1000;
-  const one = (body: string | Buffer): Promise<void> =>
-    new Promise((resolve) => {
-      const req = request(target, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        if (res.statusCode !== undefined && res.statusCode < 300) succeeded++;
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', () => resolve());
-      req.end(body);
-    });
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < deadline) {
-        const index = next++;
-        const round = Math.floor(index / bodies.length);
-        const body = bodies[index % bodies.length] as string;
-        await one(perRound(body, round));
-        done++;
-      }
-    }),
-  );
-  agent.destroy();
-  // Only answered-with-success requests count: a 503 (back-pressure) is work refused, not done.
-  return { requestsPerSecond: succeeded / ((Date.now() - started) / 1000), failures: done - succeeded };
 }
 
 /** The same spans as OTLP/JSON, for feeding the OpenTelemetry Collector baseline. */
@@ -239,98 +183,246 @@ async function startOtelCollector(sinkUrl: string): Promise<{ child: ChildProces
   return undefined;
 }
 
+/** Figures under the stable names of `--json` (issue targets in README "Performance"). */
+interface BenchFigures {
+  inProcessStepsPerSecond: number;
+  http1RatioToNodeHttp: number;
+  http100RatioToCollector: number | null;
+  http100SustainedStepsPerSecond: number;
+  rssRatioToCollectorAt10k: number | null;
+  rssRatioToCollectorIdle: number | null;
+  eventLoopP99Millis: number;
+  encoderSpansPerSecond: number;
+  [name: string]: number | null | Record<string, number>;
+}
+
+const JSON_OUTPUT = process.argv.includes('--json');
+const PROFILE = process.argv.includes('--profile');
+/** With `--json`, the figures alone go to stdout and the text to stderr. */
+const say = (line: string): void => {
+  (JSON_OUTPUT ? process.stderr : process.stdout).write(`${line}\n`);
+};
+const round = (value: number, digits = 0): number => Number(value.toFixed(digits));
+const thousands = (value: number): string => Math.round(value).toLocaleString('en');
+
+function currentRssMiB(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** The highest RSS of `pid` while `work` runs, sampled every 200 ms. */
+async function rssDuring(pid: number | undefined, work: () => Promise<unknown>): Promise<number> {
+  let highest = currentRssMiB(pid);
+  const sampler = setInterval(() => {
+    highest = Math.max(highest, currentRssMiB(pid));
+  }, 200);
+  try {
+    await work();
+  } finally {
+    clearInterval(sampler);
+  }
+  return Math.max(highest, currentRssMiB(pid));
+}
+
+/**
+ * The highest rate of 100-step requests, from `from` down by a fifth at a time, that an open loop
+ * sends for SECONDS with not one refused, late or failed.
+ */
+async function sustainedRate(target: LoadTarget, from: number): Promise<{ requestsPerSecond: number; tries: string[] }> {
+  const tries: string[] = [];
+  let rate = from;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const result = await openLoop(target, SECONDS, rate);
+    tries.push(`${thousands(rate)} req/s: ${result.failures} refused, ${result.late ?? 0} late`);
+    if (result.failures === 0 && (result.late ?? 0) === 0) return { requestsPerSecond: rate, tries };
+    rate *= 0.8;
+  }
+  return { requestsPerSecond: 0, tries };
+}
+
+/** `/metrics` every second while `work` runs: the event-loop delay p99 of each scrape (prom-client resets it per scrape), in ms. */
+async function eventLoopDuring(url: string, work: () => Promise<unknown>): Promise<number[]> {
+  const p99s: number[] = [];
+  const scrape = async (): Promise<void> => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1];
+    if (value !== undefined) p99s.push(Number(value) * 1000);
+  };
+  await scrape();
+  p99s.length = 0;
+  const scraper = setInterval(() => void scrape().catch(() => undefined), 1000);
+  try {
+    await work();
+  } finally {
+    clearInterval(scraper);
+  }
+  return p99s;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 async function main(): Promise<void> {
+  // What `npm start` runs, built from the sources as they are now (a stale dist/ would measure old code).
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   const sink = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const figures: Partial<BenchFigures> = {};
 
-  console.log(`a2a-trace-collector bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${SECONDS}s per figure, ${CONCURRENCY} concurrent clients\n`);
+  say(`a2a-trace-collector bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${SECONDS}s per figure, ${CONCURRENCY} concurrent clients\n`);
 
-  const local = inProcess();
-  console.log(`in process  parse+map+OTLP protobuf encode: ${Math.round(local.stepsPerSecond).toLocaleString('en')} steps/s (${Math.round(local.bytesPerStep)} B JSON in, ${Math.round(local.otlpBytesPerStep)} B OTLP out per step)`);
+  const hotPath = await HotPath.load(ROOT, JSON.stringify(trace(100, 1)), 100);
+  const local = hotPath.measure(SECONDS);
+  const stages = local.microsPerStep;
+  say(`in process  parse+read+map+OTLP protobuf encode: ${thousands(local.stepsPerSecond)} steps/s (${Math.round(local.jsonBytesPerStep)} B JSON in, ${Math.round(local.otlpBytesPerStep)} B OTLP out per step)`);
+  say(`            µs per step: JSON.parse ${stages.parse.toFixed(2)}, read ${stages.read.toFixed(2)}, step tree ${stages.tree.toFixed(2)}, map ${stages.map.toFixed(2)}, encode ${stages.encode.toFixed(2)}`);
+  say(`encoder     OTLP protobuf alone: ${thousands(local.encoderSpansPerSecond)} spans/s | otlp-transformer ProtobufTraceSerializer ${thousands(local.libraryEncoderSpansPerSecond)} spans/s | ratio ${(local.encoderSpansPerSecond / local.libraryEncoderSpansPerSecond).toFixed(2)}x`);
+  figures.inProcessStepsPerSecond = round(local.stepsPerSecond);
+  figures.encoderSpansPerSecond = round(local.encoderSpansPerSecond);
+  figures['libraryEncoderSpansPerSecond'] = round(local.libraryEncoderSpansPerSecond);
+  figures['inProcessMicrosPerStep'] = Object.fromEntries(Object.entries(stages).map(([stage, micros]) => [stage, round(micros, 2)]));
+  if (PROFILE) {
+    say('\nCPU profile of the in-process path (self time, µs per step):');
+    for (const row of await hotPath.profile(SECONDS, 20)) say(`  ${row.microsPerStep.toFixed(3).padStart(7)} µs ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.function}`);
+    say('');
+  }
 
   for (const spansPerTrace of [1, 10, 100]) {
     const probe = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/ledger-heap-probe.ts', String(spansPerTrace)], { cwd: ROOT, encoding: 'utf8' });
-    console.log(`ledger     ${probe.trim()}`);
+    say(`ledger     ${probe.trim()}`);
   }
   const queueProbe = execFileSync(process.execPath, ['--import', 'tsx', 'bench/queue-heap-probe.ts'], { cwd: ROOT, encoding: 'utf8' });
-  for (const line of queueProbe.trim().split('\n')) console.log(`queue      ${line}`);
+  for (const line of queueProbe.trim().split('\n')) say(`queue      ${line}`);
 
-  const cli = existsSync(`${ROOT}/dist/src/cli.js`) ? ['dist/src/cli.js'] : ['--import', 'tsx', 'src/cli.ts'];
+  const cli = ['dist/src/cli.js', 'serve', '--port', '0'];
+  const exportToSink = { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_EXPORTER: 'otlp' };
+  const rotate = (body: string, round: number): string => (round === 0 ? body : body.replaceAll(ID_SUFFIX, `-${round.toString(16).padStart(12, '0')}`));
+  const single: LoadTarget = { url: '', bodies: Array.from({ length: 1000 }, (_, i) => JSON.stringify(trace(1, i))), perRound: rotate };
+  const hundred: LoadTarget = { url: '', bodies: Array.from({ length: 50 }, (_, i) => JSON.stringify(trace(100, i))), perRound: rotate };
+  const at = (target: LoadTarget, url: string): LoadTarget => ({ ...target, url });
   const bare = await startProcess(['--import', 'tsx', 'bench/bare-server.ts']);
-  const collector = await startProcess([...cli, 'serve', '--port', '0'], {
-    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
-    OTEL_TRACES_EXPORTER: 'otlp',
-  });
+  const collector = await startProcess(cli, exportToSink);
+  let coll1: LoadResult;
+  let coll100: LoadResult;
+  let collectorRss: number;
   try {
-    const single = Array.from({ length: 1000 }, (_, i) => JSON.stringify(trace(1, i)));
-    const hundred = Array.from({ length: 50 }, (_, i) => JSON.stringify(trace(100, i)));
-    const bare1 = await load(bare.url, single);
-    const coll1 = await load(collector.url, single);
-    const bare100 = await load(bare.url, hundred);
-    const coll100 = await load(collector.url, hundred);
+    const bare1 = await closedLoop(at(single, bare.url), SECONDS, CONCURRENCY);
+    coll1 = await closedLoop(at(single, collector.url), SECONDS, CONCURRENCY);
+    const bare100 = await closedLoop(at(hundred, bare.url), SECONDS, CONCURRENCY);
+    coll100 = await closedLoop(at(hundred, collector.url), SECONDS, CONCURRENCY);
     // The same collector with its durable spool off, for the cost of the write-ahead log.
     const noSpoolConfig = join(mkdtempSync(join(os.tmpdir(), 'a2a-bench-')), 'collector.yaml');
     writeFileSync(noSpoolConfig, 'spool:\n  enabled: false\n');
-    const noSpool = await startProcess([...cli, 'serve', '--port', '0', '--config', noSpoolConfig], {
-      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
-      OTEL_TRACES_EXPORTER: 'otlp',
-    });
-    let noSpool1: { requestsPerSecond: number; failures: number };
-    let noSpool100: { requestsPerSecond: number; failures: number };
+    const noSpool = await startProcess([...cli, '--config', noSpoolConfig], exportToSink);
+    let noSpool1: LoadResult;
+    let noSpool100: LoadResult;
     try {
-      noSpool1 = await load(noSpool.url, single);
-      noSpool100 = await load(noSpool.url, hundred);
+      noSpool1 = await closedLoop(at(single, noSpool.url), SECONDS, CONCURRENCY);
+      noSpool100 = await closedLoop(at(hundred, noSpool.url), SECONDS, CONCURRENCY);
     } finally {
       await stopProcess(noSpool.child);
     }
-    const row = (label: string, steps: number, c: { requestsPerSecond: number; failures: number }, b: { requestsPerSecond: number }): string =>
-      `${label}: collector ${Math.round(c.requestsPerSecond * steps).toLocaleString('en')} steps/s (${Math.round(c.requestsPerSecond).toLocaleString('en')} req/s accepted, ${c.failures} refused with 503 back-pressure or errors)` +
-      ` | bare node:http ${Math.round(b.requestsPerSecond * steps).toLocaleString('en')} steps/s | ratio ${(c.requestsPerSecond / b.requestsPerSecond).toFixed(2)}x`;
-    console.log(row('HTTP   1 step/request ', 1, coll1, bare1));
-    console.log(row('HTTP 100 steps/request', 100, coll100, bare100));
-    const spoolRow = (label: string, steps: number, on: { requestsPerSecond: number }, off: { requestsPerSecond: number; failures: number }): string =>
-      `${label}: spool off ${Math.round(off.requestsPerSecond * steps).toLocaleString('en')} steps/s (${off.failures} refused) | spool on/off ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x`;
-    console.log(spoolRow('HTTP   1 step/request ', 1, coll1, noSpool1));
-    console.log(spoolRow('HTTP 100 steps/request', 100, coll100, noSpool100));
-    const collectorRss = peakRssMiB(collector.child.pid);
-    console.log(`peak RSS: collector ${collectorRss.toFixed(0)} MiB, bare node:http ${peakRssMiB(bare.child.pid).toFixed(0)} MiB`);
-
-    const otelcol = await startOtelCollector(sinkUrl);
-    if (otelcol === undefined) {
-      console.log('OpenTelemetry Collector baseline: skipped (scripts/backends/otelcol.sh could not provide the binary)');
-    } else {
-      try {
-        const otlp1 = await load(otelcol.url, otlpJsonBodies(Array.from({ length: 1000 }, (_, i) => trace(1, i))), '/v1/traces');
-        const otlp100 = await load(otelcol.url, otlpJsonBodies(Array.from({ length: 50 }, (_, i) => trace(100, i))), '/v1/traces');
-        const vs = (label: string, steps: number, c: { requestsPerSecond: number }, o: { requestsPerSecond: number; failures: number }): string =>
-          `${label}: OpenTelemetry Collector (OTLP/JSON in, protobuf out) ${Math.round(o.requestsPerSecond * steps).toLocaleString('en')} spans/s (${o.failures} errors) | collector/Collector ${(c.requestsPerSecond / o.requestsPerSecond).toFixed(2)}x`;
-        console.log(vs('HTTP   1 span/request ', 1, coll1, otlp1));
-        console.log(vs('HTTP 100 spans/request', 100, coll100, otlp100));
-        // OTLP/HTTP protobuf in on both sides: the collector's OTLP receiver against the Collector's.
-        for (const [label, steps, count] of [['OTLP/HTTP protobuf   1 span/request ', 1, 1000], ['OTLP/HTTP protobuf 100 spans/request', 100, 50]] as const) {
-          const { bodies, perRound } = otlpProtobufBodies(Array.from({ length: count }, (_, i) => trace(steps, i)));
-          const ours = await load(collector.url, bodies, '/v1/traces', 'application/x-protobuf', perRound);
-          const theirs = await load(otelcol.url, bodies, '/v1/traces', 'application/x-protobuf', perRound);
-          console.log(
-            `${label}: collector ${Math.round(ours.requestsPerSecond * steps).toLocaleString('en')} spans/s (${ours.failures} refused)` +
-              ` | OpenTelemetry Collector ${Math.round(theirs.requestsPerSecond * steps).toLocaleString('en')} spans/s (${theirs.failures} errors) | collector/Collector ${(ours.requestsPerSecond / theirs.requestsPerSecond).toFixed(2)}x`,
-          );
-        }
-        const otelRss = peakRssMiB(otelcol.child.pid);
-        console.log(`peak RSS: OpenTelemetry Collector ${otelRss.toFixed(0)} MiB | collector/Collector ${(collectorRss / otelRss).toFixed(2)}x`);
-      } finally {
-        await stopProcess(otelcol.child);
-      }
-    }
+    const row = (label: string, steps: number, c: LoadResult, b: LoadResult): string =>
+      `${label}: collector ${thousands(c.requestsPerSecond * steps)} steps/s (${thousands(c.requestsPerSecond)} req/s accepted, ${c.failures} refused with 503 back-pressure or errors)` +
+      ` | bare node:http ${thousands(b.requestsPerSecond * steps)} steps/s | ratio ${(c.requestsPerSecond / b.requestsPerSecond).toFixed(2)}x`;
+    say(row('HTTP   1 step/request ', 1, coll1, bare1));
+    say(row('HTTP 100 steps/request', 100, coll100, bare100));
+    figures.http1RatioToNodeHttp = round(coll1.requestsPerSecond / bare1.requestsPerSecond, 3);
+    const spoolRow = (label: string, steps: number, on: LoadResult, off: LoadResult): string =>
+      `${label}: spool off ${thousands(off.requestsPerSecond * steps)} steps/s (${off.failures} refused) | spool on/off ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x`;
+    say(spoolRow('HTTP   1 step/request ', 1, coll1, noSpool1));
+    say(spoolRow('HTTP 100 steps/request', 100, coll100, noSpool100));
+    figures['http1StepsPerSecondSpoolOff'] = round(noSpool1.requestsPerSecond);
+    figures['http100StepsPerSecondSpoolOff'] = round(noSpool100.requestsPerSecond * 100);
+    figures['http100StepsPerSecond'] = round(coll100.requestsPerSecond * 100);
+    const sustained = await sustainedRate(at(hundred, collector.url), coll100.requestsPerSecond);
+    say(`HTTP 100 steps/request, open loop: ${thousands(sustained.requestsPerSecond * 100)} steps/s sustained with none refused (tried ${sustained.tries.join('; ')})`);
+    figures.http100SustainedStepsPerSecond = round(sustained.requestsPerSecond * 100);
+    collectorRss = peakRssMiB(collector.child.pid);
+    say(`peak RSS: collector ${collectorRss.toFixed(0)} MiB, bare node:http ${peakRssMiB(bare.child.pid).toFixed(0)} MiB`);
   } finally {
     await stopProcess(collector.child);
     await stopProcess(bare.child);
-    sink.close();
   }
+
+  // Fresh processes for memory at a set load, and the event loop at half the peak.
+  const fresh = await startProcess(cli, exportToSink);
+  let rss: { idle: number; at10k: number };
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idle = currentRssMiB(fresh.child.pid);
+    const at10k = await rssDuring(fresh.child.pid, () => openLoop(at(hundred, fresh.url), SECONDS, 100));
+    rss = { idle, at10k };
+    const half = coll100.requestsPerSecond / 2;
+    const p99s = await eventLoopDuring(fresh.url, () => openLoop(at(hundred, fresh.url), SECONDS, half));
+    say(`RSS: collector idle ${idle.toFixed(0)} MiB, at 10,000 steps/s ${at10k.toFixed(0)} MiB`);
+    say(`event loop at half of peak (${thousands(half * 100)} steps/s, /metrics scraped every second): delay p99 per scrape, worst ${Math.max(...p99s).toFixed(1)} ms, median ${median(p99s).toFixed(1)} ms`);
+    figures.eventLoopP99Millis = round(Math.max(...p99s), 1);
+    figures['eventLoopP99MedianMillis'] = round(median(p99s), 1);
+    figures['rssIdleMiB'] = round(idle);
+    figures['rssAt10kMiB'] = round(at10k);
+  } finally {
+    await stopProcess(fresh.child);
+  }
+
+  const otelcol = await startOtelCollector(sinkUrl);
+  if (otelcol === undefined) {
+    say('OpenTelemetry Collector baseline: skipped (scripts/backends/otelcol.sh could not provide the binary)');
+    figures.http100RatioToCollector = null;
+    figures.rssRatioToCollectorAt10k = null;
+    figures.rssRatioToCollectorIdle = null;
+  } else {
+    try {
+      const json1: LoadTarget = { url: otelcol.url, path: '/v1/traces', bodies: otlpJsonBodies(Array.from({ length: 1000 }, (_, i) => trace(1, i))) };
+      const json100: LoadTarget = { url: otelcol.url, path: '/v1/traces', bodies: otlpJsonBodies(Array.from({ length: 50 }, (_, i) => trace(100, i))) };
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const idle = currentRssMiB(otelcol.child.pid);
+      const at10k = await rssDuring(otelcol.child.pid, () => openLoop(json100, SECONDS, 100));
+      say(`RSS: OpenTelemetry Collector idle ${idle.toFixed(0)} MiB, at 10,000 spans/s ${at10k.toFixed(0)} MiB | collector/Collector idle ${(rss.idle / idle).toFixed(2)}x, at 10k ${(rss.at10k / at10k).toFixed(2)}x`);
+      figures.rssRatioToCollectorAt10k = round(rss.at10k / at10k, 2);
+      figures.rssRatioToCollectorIdle = round(rss.idle / idle, 2);
+      const otlp1 = await closedLoop(json1, SECONDS, CONCURRENCY);
+      const otlp100 = await closedLoop(json100, SECONDS, CONCURRENCY);
+      const vs = (label: string, steps: number, c: LoadResult, o: LoadResult): string =>
+        `${label}: OpenTelemetry Collector (OTLP/JSON in, protobuf out) ${thousands(o.requestsPerSecond * steps)} spans/s (${o.failures} errors) | collector/Collector ${(c.requestsPerSecond / o.requestsPerSecond).toFixed(2)}x`;
+      say(vs('HTTP   1 span/request ', 1, coll1, otlp1));
+      say(vs('HTTP 100 spans/request', 100, coll100, otlp100));
+      figures.http100RatioToCollector = round(coll100.requestsPerSecond / otlp100.requestsPerSecond, 3);
+      figures['http1RatioToCollector'] = round(coll1.requestsPerSecond / otlp1.requestsPerSecond, 3);
+      // OTLP/HTTP protobuf in on both sides: the collector's OTLP receiver against the Collector's.
+      const ours = await startProcess(cli, exportToSink);
+      try {
+        for (const [label, steps, count, name] of [
+          ['OTLP/HTTP protobuf   1 span/request ', 1, 1000, 'otlp1RatioToCollector'],
+          ['OTLP/HTTP protobuf 100 spans/request', 100, 50, 'otlp100RatioToCollector'],
+        ] as const) {
+          const { bodies, perRound } = otlpProtobufBodies(Array.from({ length: count }, (_, i) => trace(steps, i)));
+          const protobuf = { path: '/v1/traces', contentType: 'application/x-protobuf', bodies, perRound };
+          const mine = await closedLoop({ ...protobuf, url: ours.url }, SECONDS, CONCURRENCY);
+          const theirs = await closedLoop({ ...protobuf, url: otelcol.url }, SECONDS, CONCURRENCY);
+          say(
+            `${label}: collector ${thousands(mine.requestsPerSecond * steps)} spans/s (${mine.failures} refused)` +
+              ` | OpenTelemetry Collector ${thousands(theirs.requestsPerSecond * steps)} spans/s (${theirs.failures} errors) | collector/Collector ${(mine.requestsPerSecond / theirs.requestsPerSecond).toFixed(2)}x`,
+          );
+          figures[name] = round(mine.requestsPerSecond / theirs.requestsPerSecond, 3);
+        }
+      } finally {
+        await stopProcess(ours.child);
+      }
+      const otelRss = peakRssMiB(otelcol.child.pid);
+      say(`peak RSS: OpenTelemetry Collector ${otelRss.toFixed(0)} MiB | collector/Collector ${(collectorRss / otelRss).toFixed(2)}x`);
+    } finally {
+      await stopProcess(otelcol.child);
+    }
+  }
+  sink.close();
+  if (JSON_OUTPUT) process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
 await main();
