@@ -353,7 +353,7 @@ async function main(): Promise<void> {
 
   // Fresh processes for memory at a set load, and the event loop at half the peak.
   const fresh = await startProcess(cli, exportToSink);
-  let rss: { idle: number; at10k: number };
+  let rss: { idle: number; at10k: number; noStore?: number };
   try {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const idle = currentRssMiB(fresh.child.pid);
@@ -369,6 +369,19 @@ async function main(): Promise<void> {
     figures['rssAt10kMiB'] = round(at10k);
   } finally {
     await stopProcess(fresh.child);
+  }
+  // What the embedded store (kept for the query API and the page) adds to that.
+  const noStoreConfig = join(mkdtempSync(join(os.tmpdir(), 'a2a-bench-')), 'collector.yaml');
+  writeFileSync(noStoreConfig, 'store:\n  enabled: false\n');
+  const noStore = await startProcess([...cli, '--config', noStoreConfig], exportToSink);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const at10k = await rssDuring(noStore.child.pid, () => openLoop(at(hundred, noStore.url), SECONDS, 100));
+    say(`RSS: collector with store.enabled false, at 10,000 steps/s ${at10k.toFixed(0)} MiB`);
+    figures['rssAt10kNoStoreMiB'] = round(at10k);
+    rss = { ...rss, noStore: at10k };
+  } finally {
+    await stopProcess(noStore.child);
   }
 
   const otelcol = await startOtelCollector(sinkUrl);
@@ -387,6 +400,7 @@ async function main(): Promise<void> {
       say(`RSS: OpenTelemetry Collector idle ${idle.toFixed(0)} MiB, at 10,000 spans/s ${at10k.toFixed(0)} MiB | collector/Collector idle ${(rss.idle / idle).toFixed(2)}x, at 10k ${(rss.at10k / at10k).toFixed(2)}x`);
       figures.rssRatioToCollectorAt10k = round(rss.at10k / at10k, 2);
       figures.rssRatioToCollectorIdle = round(rss.idle / idle, 2);
+      if (rss.noStore !== undefined) figures['rssRatioToCollectorAt10kNoStore'] = round(rss.noStore / at10k, 2);
       const otlp1 = await closedLoop(json1, SECONDS, CONCURRENCY);
       const otlp100 = await closedLoop(json100, SECONDS, CONCURRENCY);
       const vs = (label: string, steps: number, c: LoadResult, o: LoadResult): string =>

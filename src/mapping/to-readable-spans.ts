@@ -76,6 +76,8 @@ class StepSpan implements ReadableSpan {
 }
 
 const MAX_CACHED_RESOURCES = 1024;
+/** Pass-through attributes set by assignment before the rest are defined (measured: objects stay fast). */
+const MAX_ASSIGNED_PASS_THROUGH = 8;
 
 /**
  * Maps resolved step trees to spans. One instance per collector: it caches one Resource object per
@@ -175,10 +177,20 @@ export class SpanMapper {
   }
 
   private addPassThroughAttributes(step: A2AStep, attributes: Attributes): void {
+    let assigned = 0;
     for (const key of Object.keys(step.additionalAttributes)) {
       const value = toAttributeValue(step.additionalAttributes[key], this.maxAttributeLength);
-      // Defined, not assigned: an attribute named `__proto__` is a key like any other.
-      if (value !== undefined) Object.defineProperty(attributes, names.passThroughAttributeName(key), { value, enumerable: true, writable: true, configurable: true });
+      if (value === undefined) continue;
+      const name = names.passThroughAttributeName(key);
+      // Assigned while few: V8 turns an object filled by many computed-key stores into a hash table
+      // (see the `satisfies` keys below), which defineProperty does not. Always defined when named
+      // `__proto__`, which assigning would take for the prototype.
+      if (assigned < MAX_ASSIGNED_PASS_THROUGH && name !== '__proto__') {
+        attributes[name] = value;
+        assigned++;
+      } else {
+        Object.defineProperty(attributes, name, { value, enumerable: true, writable: true, configurable: true });
+      }
     }
   }
 
