@@ -240,13 +240,22 @@ async function sustainedRate(target: LoadTarget, from: number): Promise<{ reques
   return { requestsPerSecond: 0, tries };
 }
 
-/** `/metrics` every second while `work` runs: the event-loop delay p99 of each scrape (prom-client resets it per scrape), in ms. */
+/**
+ * prom-client samples the event loop every 10 ms (`eventLoopMonitoringPrecision`, its default) and
+ * its histogram holds the time between samples, so an idle loop reads 10 ms: the delay is past that.
+ */
+const EVENT_LOOP_SAMPLING_MILLIS = 10;
+
+/**
+ * `/metrics` every second while `work` runs: the event-loop delay p99 of each scrape (prom-client
+ * resets its histogram per scrape), in ms past the sampling interval.
+ */
 async function eventLoopDuring(url: string, work: () => Promise<unknown>): Promise<number[]> {
   const p99s: number[] = [];
   const scrape = async (): Promise<void> => {
     const text = await (await fetch(`${url}/metrics`)).text();
     const value = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1];
-    if (value !== undefined) p99s.push(Number(value) * 1000);
+    if (value !== undefined) p99s.push(Math.max(0, Number(value) * 1000 - EVENT_LOOP_SAMPLING_MILLIS));
   };
   await scrape();
   p99s.length = 0;
@@ -362,7 +371,7 @@ async function main(): Promise<void> {
     const half = coll100.requestsPerSecond / 2;
     const p99s = await eventLoopDuring(fresh.url, () => openLoop(at(hundred, fresh.url), SECONDS, half));
     say(`RSS: collector idle ${idle.toFixed(0)} MiB, at 10,000 steps/s ${at10k.toFixed(0)} MiB`);
-    say(`event loop at half of peak (${thousands(half * 100)} steps/s, /metrics scraped every second): delay p99 per scrape, worst ${Math.max(...p99s).toFixed(1)} ms, median ${median(p99s).toFixed(1)} ms`);
+    say(`event loop at half of peak (${thousands(half * 100)} steps/s, /metrics scraped every second): delay p99 per scrape (past the 10 ms sampling), worst ${Math.max(...p99s).toFixed(1)} ms, median ${median(p99s).toFixed(1)} ms`);
     figures.eventLoopP99Millis = round(Math.max(...p99s), 1);
     figures['eventLoopP99MedianMillis'] = round(median(p99s), 1);
     figures['rssIdleMiB'] = round(idle);
