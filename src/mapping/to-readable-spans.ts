@@ -161,6 +161,12 @@ export class SpanMapper {
     );
   }
 
+  /**
+   * The span's attributes. Keys are string literals, each checked against its attribute-names.ts
+   * constant with `satisfies`: a literal key compiles to a named store, which keeps the object a fast
+   * V8 object; a computed one (`attributes[names.X]`) made it a hash table from about 20 attributes,
+   * slower to build and to read in every consumer (docs/design-notes.md "The hot path").
+   */
   private toAttributes(node: StepNode, envelope: EnvelopeContext | undefined, times: SpanTimes, calleeLinked: boolean): Attributes {
     const attributes: Attributes = {};
     this.addPassThroughAttributes(node.step, attributes);
