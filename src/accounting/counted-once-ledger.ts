@@ -7,6 +7,7 @@
 import { hash } from 'node:crypto';
 import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { OldestFirst } from '../oldest-first.js';
 import * as names from '../mapping/attribute-names.js';
 import { RoundedSum } from '../model/cost-arithmetic.js';
 import type { SpanConsumer } from '../fan-out/pipeline.js';
@@ -236,8 +237,8 @@ export class CountedOnceLedger {
   private bytes = 0;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
-  /** Where eviction stands in {@link traces} (see {@link oldestTrace}). */
-  private eviction: MapIterator<TraceRecord> | undefined;
+  /** Eviction's place in {@link traces}: every trace it returns is deleted. */
+  private readonly oldest = new OldestFirst(this.traces);
 
   constructor(
     private readonly options: LedgerOptions,
@@ -443,27 +444,12 @@ export class CountedOnceLedger {
   }
 
   /** Forgets the least recently changed traces past the bound, settling (and counting, unless `silent`) those not settled yet. */
-  /**
-   * The least recently changed trace, read from an iterator kept between calls: Map iterators are
-   * live, and every trace it passed was evicted, so it stands at the oldest. A fresh iterator each
-   * time would step again over every slot the evictions and moves emptied at the front of the
-   * Map's table, once per request when the ledger is full.
-   */
-  private oldestTrace(): TraceRecord | undefined {
-    let next = this.eviction?.next();
-    if (next === undefined || next.done === true) {
-      this.eviction = this.traces.values();
-      next = this.eviction.next();
-    }
-    return next.done === true ? undefined : next.value;
-  }
-
   private evict(silent: boolean): void {
     const deltas: UsageDelta[] = [];
     const settled: SettledTrace[] = [];
     // The newest trace stays even alone over the bound: it was just accepted.
     while (this.bytes > this.options.maxBytes && this.traces.size > 1) {
-      const trace = this.oldestTrace();
+      const trace = this.oldest.next();
       if (trace === undefined) break;
       if (!trace.settled) settled.push(this.settle(trace, deltas));
       this.traces.delete(trace.traceId);

@@ -6,6 +6,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import * as names from '../mapping/attribute-names.js';
+import { OldestFirst } from '../oldest-first.js';
 import { estimateSpanBytes } from '../fan-out/span-size.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { toStepView, type StepView } from './step-view.js';
@@ -69,8 +70,8 @@ export class TraceStore implements SpanExporter {
   private readonly maxSpansPerTrace: number;
   // Map iteration order is insertion order: re-inserting on update makes the first key the oldest.
   private readonly traces = new Map<string, StoredTrace>();
-  /** Where eviction stands in {@link traces} (see {@link oldestTrace}). */
-  private eviction: MapIterator<StoredTrace> | undefined;
+  /** Eviction's place in {@link traces}: every trace it returns is forgotten. */
+  private readonly oldest = new OldestFirst(this.traces);
   private readonly byA2ATraceId = new Map<string, string>();
   private totalBytes = 0;
 
@@ -158,7 +159,7 @@ export class TraceStore implements SpanExporter {
 
   private evict(): void {
     while (this.traces.size > 1 && (this.traces.size > this.maxTraces || this.totalBytes > this.maxBytes)) {
-      const oldest = this.oldestTrace();
+      const oldest = this.oldest.next();
       if (oldest === undefined) break;
       this.forget(oldest);
       this.metrics?.storeEvictedTraces.inc();
@@ -167,21 +168,6 @@ export class TraceStore implements SpanExporter {
     // Left over the byte bound, the store holds one trace, the newest: it keeps its newest spans, as many as fit.
     const only = this.traces.values().next().value;
     while (only !== undefined && this.totalBytes > this.maxBytes && only.spans.size > 0) this.dropOldestSpan(only, 'store_bytes');
-  }
-
-  /**
-   * The least recently stored trace, read from an iterator kept between calls: Map iterators are
-   * live, and every trace it passed was evicted, so it stands at the oldest. A fresh iterator each
-   * time would step again over every slot that evictions and moves emptied at the front of the
-   * Map's table, on every request once the store is full.
-   */
-  private oldestTrace(): StoredTrace | undefined {
-    let next = this.eviction?.next();
-    if (next === undefined || next.done === true) {
-      this.eviction = this.traces.values();
-      next = this.eviction.next();
-    }
-    return next.done === true ? undefined : next.value;
   }
 
   /** Estimated bytes of the spans held; at most `maxBytes` after every export. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_REDACT_PATTERN, REDACTED, toJsonAttribute } from '../../src/mapping/attribute-values.js';
+import { seededIntegers } from '../helpers/seeded-random.js';
 
 /** What toJsonAttribute wrote before it skipped the replacer: JSON.stringify with one on every value. */
 function withReplacer(value: unknown, pattern: RegExp): string {
@@ -9,14 +10,7 @@ function withReplacer(value: unknown, pattern: RegExp): string {
 
 /** A seeded walk of JSON shapes: objects and arrays, nested, some keys secret-looking. */
 function corpus(): unknown[] {
-  let seed = 7;
-  // mulberry32: a seeded generator whose low bits are as random as its high ones.
-  const next = (n: number): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const next = seededIntegers(7);
   const keys = ['query', 'top_k', 'api_key', 'nested', 'Authorization', 'items', 'x-token', 'tokens', '1', 'password2'];
   const make = (depth: number): unknown => {
     const pick = next(depth > 3 ? 4 : 6);

@@ -20,6 +20,7 @@ import { DirectProtobufTraceSerializer, encodeTraceExportRequest, TraceExportReq
 import { encodeExportResponse, ExportTraceServiceRequest } from '../../src/otlp/otlp-messages.js';
 import { readFixture } from '../helpers/collector-harness.js';
 import { DEFAULT_MAPPING, readWithDefaultLimits } from '../helpers/component-defaults.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN_ID = '00f067aa0ba902b7';
@@ -378,21 +379,10 @@ function sdkSpans(): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-/** A deterministic pseudo-random generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` spans of random shape from `seed`: values of every type, random text, random grouping. */
 function randomSpans(seed: number, count: number): ReadableSpan[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const below = (limit: number): number => Math.floor(next() * limit);
   const pick = <T>(items: readonly T[]): T => items[below(items.length)] as T;
   const hex = (length: number): string => Array.from({ length }, () => '0123456789abcdef'[below(16)]).join('');

@@ -14,21 +14,11 @@ import { isObject } from '../../src/model/json-value.js';
 import { isRawStep, isRawTrace } from '../../src/model/raw-shape.js';
 import { readResponseTrace, type ReadLimits, type ReadResult } from '../../src/model/read-trace.js';
 import { RawStepSchema, RawTraceSchema } from '../../src/model/schema.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const LIMITS: ReadLimits = { maxNestingDepth: 8, maxSteps: 10_000, passThroughAttributeName };
 const BASE_PATH = 'traces[0]';
 
-/** mulberry32: a small seeded generator, so that every run fuzzes the same corpus. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];
@@ -347,7 +337,7 @@ function assertCoverage(tallies: ReadonlyMap<Field, Tally>): void {
   }
 }
 
-const random = randomSource(0x5eed_a2a);
+const random = seededRandom(0x5eed_a2a);
 const STEPS = corpus(random, STEP_BASES, STEP_FIELDS, 2000);
 const TRACES = corpus(random, TRACE_BASES, TRACE_FIELDS, 500);
 
@@ -487,7 +477,7 @@ function bodies(count: number, source: () => number): Case[] {
 
 describe('readResponseTrace on fuzzed bodies', () => {
   it('reads each as a zod-only reader does, and lists zod’s reasons for what it refuses', (t) => {
-    const corpusBodies = bodies(2000, randomSource(0xb0d1e5));
+    const corpusBodies = bodies(2000, seededRandom(0xb0d1e5));
     let accepted = 0;
     for (const { label, value } of corpusBodies) {
       const read = outcome(value);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addMillis, parseAnyTimestamp, parseTimestamp } from '../../src/model/timestamp.js';
+import { seededIntegers } from '../helpers/seeded-random.js';
 
 describe('parseTimestamp', () => {
   const cases: Array<[string, number, number, boolean]> = [
@@ -78,13 +79,7 @@ describe('parseTimestamp, the character-code reader against the pattern', () => 
   it('reads and refuses exactly what the pattern reader does, on mutated timestamps', () => {
     const seeds = ['2026-03-10T21:23:14.974500+00:00', '2024-02-29T23:59:59.123456789Z', '1999-12-31T00:00:00-04:30', '2026-03-10T21:23:14Z'];
     const swaps = ['0', '9', '3', '2', 'Z', 'z', '+', '-', ':', '.', ',', 'T', ' ', 'x', '', '00', '60', '5'];
-    let seed = 11;
-    const next = (n: number): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) % n;
-    };
+    const next = seededIntegers(11);
     let read = 0;
     let refused = 0;
     for (let i = 0; i < 20_000; i++) {
